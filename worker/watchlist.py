@@ -1,0 +1,263 @@
+"""Load the watchlist YAML once, validate it, and hand out frozen models.
+
+Every error names the file, the line and the key path, and says what to fix, because the person
+reading it is editing that file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from worker.errors import ConfigError
+from worker.metrics import BUILTIN_METRICS
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def parse_interval(value: Any) -> timedelta:
+    """'30s', '15m', '2h', '1d' or a number of seconds → timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    match = _INTERVAL.match(str(value))
+    if match is None or isinstance(value, bool):
+        raise ValueError(f"{value!r} is not an interval: write a number with s, m, h or d, e.g. 15m")
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+    if seconds < 1:
+        raise ValueError("an interval must be at least 1 second")
+    return timedelta(seconds=seconds)
+
+
+Interval = Annotated[timedelta, BeforeValidator(parse_interval)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Region(_Frozen):
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    within: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+class Actor(_Frozen):
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+class CustomMetric(_Frozen):
+    """A metric the catalogue lacks: figures near one of `words` are counted in `unit`."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    unit: str = "count"
+    words: tuple[str, ...] = Field(min_length=1)
+
+
+class Feed(_Frozen):
+    url: str = Field(pattern=r"^https?://")
+    every: Interval = timedelta(minutes=15)
+
+
+class MinChange(_Frozen):
+    """Smallest change worth an alert: an absolute amount or a percentage of the old figure."""
+
+    amount: float
+    percent: bool
+
+    def passes(self, old: float, new: float) -> bool:
+        diff = abs(new - old)
+        if self.percent:
+            return old == 0 or diff * 100 >= self.amount * abs(old)
+        return diff >= self.amount
+
+
+def parse_min_change(value: Any) -> MinChange | None:
+    if value is None or isinstance(value, MinChange):
+        return value
+    text = str(value).strip()
+    percent = text.endswith("%")
+    try:
+        amount = float(text.rstrip("%").strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number or a percentage such as 5 or 5%") from None
+    if amount < 0:
+        raise ValueError("min_change cannot be negative")
+    return MinChange(amount=amount, percent=percent)
+
+
+class NotifyTarget(_Frozen):
+    url: str = Field(min_length=1)
+    regions: tuple[str, ...] | None = None
+    metrics: tuple[str, ...] | None = None
+    actors: tuple[str, ...] | None = None
+    min_change: Annotated[MinChange | None, BeforeValidator(parse_min_change)] = None
+
+    @field_validator("url")
+    @classmethod
+    def _apprise_knows_url(cls, url: str) -> str:
+        import apprise  # imported here: loading its plugins costs time every command does not need
+
+        if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
+            raise ValueError("Apprise does not recognise this URL (see the Apprise wiki for URL forms)")
+        return url
+
+
+class Watchlist(_Frozen):
+    regions: tuple[Region, ...] = Field(min_length=1)
+    actors: tuple[Actor, ...] = ()
+    metrics: tuple[str | CustomMetric, ...] | None = None
+    feeds: tuple[Feed, ...] = ()
+    seeds: Path | None = Path("seeds")
+    seeds_every: Interval = timedelta(minutes=1)
+    notify: tuple[NotifyTarget, ...] = ()
+    database: str | None = None
+    allow_private_addresses: bool = False
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, metrics: tuple[str | CustomMetric, ...] | None) -> Any:
+        for metric in metrics or ():
+            if isinstance(metric, str) and metric not in BUILTIN_METRICS:
+                known = ", ".join(BUILTIN_METRICS)
+                raise ValueError(f"unknown metric {metric!r}: use one of {known}, or declare it "
+                                 "with name, unit and words")
+        return metrics
+
+    @model_validator(mode="after")
+    def _names_are_consistent(self) -> Watchlist:
+        seen: dict[str, str] = {}
+        for region in self.regions:
+            for name in region.names:
+                owner = seen.setdefault(name.casefold(), region.name)
+                if owner != region.name:
+                    raise ValueError(f"the name {name!r} is used by both regions {owner!r} and "
+                                     f"{region.name!r}: give it to one only")
+        region_names = {r.name for r in self.regions}
+        for region in self.regions:
+            if region.within is not None and region.within not in region_names:
+                raise ValueError(f"region {region.name!r} is within {region.within!r}, which is "
+                                 "not a region of this watchlist: add it or fix the name")
+        return self
+
+    @property
+    def metric_units(self) -> dict[str, str]:
+        """Every metric in force, with its unit."""
+        if self.metrics is None:
+            return dict(BUILTIN_METRICS)
+        return {m if isinstance(m, str) else m.name:
+                BUILTIN_METRICS[m] if isinstance(m, str) else m.unit for m in self.metrics}
+
+    @property
+    def custom_metrics(self) -> tuple[CustomMetric, ...]:
+        return tuple(m for m in self.metrics or () if isinstance(m, CustomMetric))
+
+    def region(self, name: str) -> Region:
+        return next(r for r in self.regions if r.name == name)
+
+
+def load_watchlist(path: Path) -> Watchlist:
+    """Read, interpolate and validate the watchlist at `path`, or raise ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the watchlist ({exc.strerror}); pass --config FILE "
+                          "or set CLAIMWATCH_CONFIG") from None
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the watchlist must be a mapping with at least a 'regions' key")
+    data = _interpolate(data, path, root, ())
+    try:
+        return Watchlist.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, root)) from None
+
+
+def _interpolate(value: Any, path: Path, root: yaml.Node | None, loc: tuple[Any, ...]) -> Any:
+    """Replace ${VAR} in strings by the environment's value; a missing variable is an error."""
+    if isinstance(value, dict):
+        return {k: _interpolate(v, path, root, (*loc, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, path, root, (*loc, i)) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(f"{_where(path, root, loc)}: {_dotted(loc)} uses ${{{name}}}, "
+                                  f"which is not set in the environment: set {name} or remove it")
+            return os.environ[name]
+        return _ENV_VAR.sub(substitute, value)
+    return value
+
+
+def _describe(exc: ValidationError, path: Path, root: yaml.Node | None) -> str:
+    lines = [f"{path}: {exc.error_count()} problem(s) in the watchlist"]
+    for err in exc.errors():
+        loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key: remove it or check its spelling"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        lines.append(f"  {_where(path, root, loc)}: {_dotted(loc) or '(top level)'}: {message}")
+    return "\n".join(lines)
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic adds the tried member type (e.g. "str", "CustomMetric") to a union's error path
+    return isinstance(part, str) and (part[:1].isupper() or part in {"str", "function-before"})
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def _where(path: Path, root: yaml.Node | None, loc: tuple[Any, ...]) -> str:
+    """`file:line` of the deepest YAML node on the key path that exists."""
+    node = root
+    for part in loc:
+        child = _child(node, part)
+        if child is None:
+            break
+        node = child
+    return f"{path}:{node.start_mark.line + 1}" if node is not None else str(path)
+
+
+def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == str(part):
+                return key if isinstance(value, yaml.ScalarNode) and value.value == "" else value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
