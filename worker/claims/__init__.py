@@ -1,5 +1,25 @@
 """Claim finding: article text → figures about watched regions. Pure functions, no I/O."""
 
-from worker.claims.model import PRECISION_RANK, Claim, Kind, Qualifier
+from __future__ import annotations
 
-__all__ = ["PRECISION_RANK", "Claim", "Kind", "Qualifier"]
+from functools import lru_cache
+
+from worker.article import Article
+from worker.claims.finder import ClaimFinder
+from worker.claims.model import PRECISION_RANK, Claim, Kind, Qualifier
+from worker.watchlist import Watchlist
+
+__all__ = ["PRECISION_RANK", "Claim", "ClaimFinder", "Kind", "Qualifier", "find_claims"]
+
+
+@lru_cache(maxsize=16)
+def _finder(watchlist: Watchlist) -> ClaimFinder:
+    return ClaimFinder(watchlist)
+
+
+def find_claims(article: Article, watchlist: Watchlist) -> list[Claim]:
+    """Every claim `article` makes about `watchlist`'s regions, once per (region, metric, value).
+
+    Pure and deterministic; never raises on any text (a sentence that cannot be read is skipped).
+    """
+    return _finder(watchlist).find(article)

@@ -1,0 +1,64 @@
+"""Who makes a claim: watchlist actors named in the text, preferring those who speak."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from worker.claims.vocabulary import SPEECH, phrase_pattern
+from worker.watchlist import Watchlist
+
+_SPEECH = phrase_pattern(SPEECH)
+# Between a speech verb and a name after it: "claimed on Aug. 12 that Ukraine" names the object.
+_NOT_SUBJECT = re.compile(r"\bthat\b|\bon\b|[,.;:\"]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    start: int
+    end: int
+    actor: str
+    words: str
+    speaks: bool  # subject or source of a speech verb: "Zelensky said", "according to Kyiv"
+
+
+class ActorIndex:
+    """Compiled names of one watchlist's actors."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self._by_name: dict[str, str] = {}
+        for actor in watchlist.actors:
+            for name in actor.names:
+                self._by_name[name.casefold()] = actor.name
+        self._pattern = phrase_pattern(self._by_name) if self._by_name else None
+
+    def mentions(self, text: str) -> list[ActorMention]:
+        if self._pattern is None:
+            return []
+        speech = [m.span() for m in _SPEECH.finditer(text)]
+        return [ActorMention(m.start(), m.end(), self._by_name[m.group().casefold()], m.group(),
+                             _speaks(text, m.start(), m.end(), speech))
+                for m in self._pattern.finditer(text)]
+
+
+def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int]]) -> bool:
+    """A speech verb shortly after the name ('Syrskyi reported', 'Kyiv claiming') or just before
+    it ('said Zelensky', 'according to the General Staff')."""
+    for s_start, s_end in speech:
+        if 0 <= s_start - end <= 45 and "." not in text[end:s_start] and '"' not in text[end:s_start]:
+            return True
+        between = text[s_end:start]
+        if 0 <= start - s_end <= 25 and not _NOT_SUBJECT.search(between):
+            return True
+    return False
+
+
+def pick(mentions: list[ActorMention], near: int | None = None) -> ActorMention | None:
+    """The speaking mention nearest `near` (or the first), else the first mention at all."""
+    if not mentions:
+        return None
+    speaking = [m for m in mentions if m.speaks]
+    pool = speaking or mentions
+    if near is None:
+        return pool[0]
+    return min(pool, key=lambda m: abs(m.start - near))

@@ -1,0 +1,71 @@
+"""Where a figure is: watched regions named in the text, and places that are not watched."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from worker.claims.vocabulary import COUNTRIES, phrase_pattern
+from worker.watchlist import Watchlist
+
+# A mention after these words names an example, not the place the figure is about.
+_EXAMPLE = re.compile(r"\b(?:including|such\s+as|among\s+them)(?:\s+the\s+\w+\s+of)?\s*$",
+                      re.IGNORECASE)
+# A foreign place blocks a sentence's figures when the text puts them there: "in Greece".
+_LOCATIVE = re.compile(
+    r"\b(?:in|across|at|near|throughout|around|over|to|inside|within|hit|struck|shook)"
+    r"(?:\s+(?:the\s+)?(?:north|south|east|west|central|north-?east|north-?west|south-?east|"
+    r"south-?west)(?:ern)?)?\s+$",
+    re.IGNORECASE,
+)
+# "the city", "the coastal town": the last town mentioned, not the country.
+ANAPHORA = re.compile(
+    r"\bthe\s+(?:\w+\s+)?(?:city|town|village|port|settlement|municipality)\b(?!\s+of\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    region: str | None  # None: a place that is not watched
+    blocks: bool = True  # for unwatched places: the text puts figures there ("in Greece")
+
+
+class RegionIndex:
+    """Compiled names of one watchlist's regions, and of countries it does not watch."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self._by_name: dict[str, str] = {}
+        for region in watchlist.regions:
+            for name in region.names:
+                self._by_name[name.casefold()] = region.name
+        self._watched = phrase_pattern(self._by_name)
+        watched = set(self._by_name)
+        self._foreign = phrase_pattern(c for c in COUNTRIES if c.casefold() not in watched)
+        self._parent = {r.name: r.within for r in watchlist.regions}
+
+    def root(self, region: str) -> str:
+        seen = {region}
+        while (parent := self._parent.get(region)) and parent not in seen:
+            region = parent
+            seen.add(region)
+        return region
+
+    def is_local(self, region: str) -> bool:
+        """A town or province inside another watched region."""
+        return self._parent.get(region) is not None
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Watched regions (examples after 'including' left out) and unwatched countries."""
+        found = []
+        for m in self._watched.finditer(text):
+            if not _EXAMPLE.search(text, 0, m.start()):
+                found.append(Mention(m.start(), m.end(), self._by_name[m.group().casefold()]))
+        for m in self._foreign.finditer(text):
+            if text[m.end():m.end() + 2] in ("'s", "’s") and not _LOCATIVE.search(text[:m.start()]):
+                continue  # "Russia's Kursk region": a possessive names its part, not the place
+            blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
+            found.append(Mention(m.start(), m.end(), None, blocks))
+        return sorted(found, key=lambda m: m.start)
