@@ -10,6 +10,11 @@ from worker.watchlist import Watchlist
 
 _SPEECH = phrase_pattern(SPEECH)
 # Between a speech verb and a name after it: "claimed on Aug. 12 that Ukraine" names the object.
+# Verbs whose speaker comes after them only: "X, according to Y" is Y's claim.
+_SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
+# A country actor after a locative names a place: "in Russia's Kursk region", "into Ukraine".
+_PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|of|from|to|near)\s+$",
+                           re.IGNORECASE)
 _NOT_SUBJECT = re.compile(r"\bthat\b|\bon\b|[,.;:\"]", re.IGNORECASE)
 
 
@@ -35,17 +40,18 @@ class ActorIndex:
     def mentions(self, text: str) -> list[ActorMention]:
         if self._pattern is None:
             return []
-        speech = [m.span() for m in _SPEECH.finditer(text)]
+        speech = [(m.start(), m.end(), m.group().lower()) for m in _SPEECH.finditer(text)]
         return [ActorMention(m.start(), m.end(), self._by_name[m.group().casefold()], m.group(),
                              _speaks(text, m.start(), m.end(), speech))
-                for m in self._pattern.finditer(text)]
+                for m in self._pattern.finditer(text)
+                if not _PLACE_BEFORE.search(text, 0, m.start())]
 
 
-def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int]]) -> bool:
+def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]]) -> bool:
     """A speech verb shortly after the name ('Syrskyi reported', 'Kyiv claiming') or just before
     it ('said Zelensky', 'according to the General Staff')."""
-    for s_start, s_end in speech:
-        if 0 <= s_start - end <= 45 and "." not in text[end:s_start] and '"' not in text[end:s_start]:
+    for s_start, s_end, verb in speech:
+        if verb not in _SOURCE_ONLY and 0 <= s_start - end <= 45 and "." not in text[end:s_start] and '"' not in text[end:s_start]:
             return True
         between = text[s_end:start]
         if 0 <= start - s_end <= 25 and not _NOT_SUBJECT.search(between):

@@ -145,6 +145,10 @@ class CueIndex:
         return self._custom_measure_metric.get(match.group().lower()) if match else None
 
     # --- counts ------------------------------------------------------------------------------
+    def is_bare(self, sentence: Sentence, figure: Figure) -> bool:
+        """Whether a count stands without a noun ('and another 13 near Toretsk')."""
+        return self._head(sentence, sentence.token_from(figure.noun_from))[0] == "bare"
+
     def count_metric(self, sentence: Sentence, figure: Figure, cues: list[Cue],
                      used: set[Cue], bounds: list[int]) -> Reading | None:
         """The metric of a count, from its noun and the cues around it; None if it has none.

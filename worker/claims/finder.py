@@ -33,7 +33,8 @@ _TOTAL = phrase_pattern(TOTAL_CUES)
 _PRIOR = phrase_pattern(PRIOR_REPORT)
 _INCREMENT = re.compile(phrase_pattern(INCREMENT).pattern + r"\s*$", re.IGNORECASE)
 _MORE_AFTER = re.compile(r"^\s+more\b", re.IGNORECASE)
-_SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+\S+){0,4}\s*$", re.IGNORECASE)
+_SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\S+){0,4}\s*$",
+                            re.IGNORECASE)
 _ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing|e)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
 # Metrics that only grow by events in the field: an increment is always a delta.
 _TERRITORY = frozenset(("area_km2", "settlements", "advance_km"))
@@ -127,7 +128,8 @@ class ClaimFinder:
             metric = self.cues.measure_metric(sentence, figure)
             return Reading(metric, None) if metric else None
         reading = self.cues.count_metric(sentence, figure, cues, used, bounds)
-        if reading is None and previous is not None and elliptical(sentence, figure):
+        if (reading is None and previous is not None and elliptical(sentence, figure)
+                and self.cues.is_bare(sentence, figure)):
             if self.units.get(previous.metric) not in ("km", "km2"):
                 return previous
         return reading
@@ -282,7 +284,7 @@ def _forecast(text: str, start: int) -> bool:
 
 def _dedupe(claims: list[Claim]) -> list[Claim]:
     """One claim per (region, metric, value): a body one over the headline's, a current one over
-    a repeated or projected one, the most precise qualifier."""
+    a repeated or projected one, the most precise qualifier. Body claims come first."""
     best: dict[tuple[str, str, float], tuple[tuple[int, int, int], int]] = {}
     for order, claim in enumerate(claims):
         key = (claim.region, claim.metric, claim.value)
@@ -290,5 +292,5 @@ def _dedupe(claims: list[Claim]) -> list[Claim]:
                 PRECISION_RANK[claim.qualifier])
         if key not in best or rank < best[key][0]:
             best[key] = (rank, order)
-    keep = sorted(order for _, order in best.values())
-    return [claims[i] for i in keep]
+    keep = sorted(best.values(), key=lambda item: (claims[item[1]].in_title, item[1]))
+    return [claims[order] for _, order in keep]

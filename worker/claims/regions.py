@@ -64,8 +64,8 @@ class RegionIndex:
             if not _EXAMPLE.search(text, 0, m.start()):
                 found.append(Mention(m.start(), m.end(), self._by_name[m.group().casefold()]))
         for m in self._foreign.finditer(text):
-            if text[m.end():m.end() + 2] in ("'s", "’s") and not _LOCATIVE.search(text[:m.start()]):
-                continue  # "Russia's Kursk region": a possessive names its part, not the place
+            if text[m.end():m.end() + 2] in ("'s", "’s"):
+                continue  # "in Russia's Kursk region": a possessive names its part, not the place
             blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
             found.append(Mention(m.start(), m.end(), None, blocks))
         return sorted(found, key=lambda m: m.start)
