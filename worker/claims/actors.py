@@ -15,6 +15,8 @@ _SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
 # A country actor after a locative names a place: "in Russia's Kursk region", "into Ukraine".
 _PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|of|from|to|near)\s+$",
                            re.IGNORECASE)
+# After an inverted speaker the clause ends: "..., said Ukraine's General Staff."
+_ENDS_CLAUSE = re.compile(r"(?:['’]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"”]|$)")
 _NOT_SUBJECT = re.compile(r"\bthat\b|\bon\b|[,.;:\"]", re.IGNORECASE)
 
 
@@ -54,7 +56,8 @@ def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]])
         if verb not in _SOURCE_ONLY and 0 <= s_start - end <= 45 and "." not in text[end:s_start] and '"' not in text[end:s_start]:
             return True
         between = text[s_end:start]
-        if 0 <= start - s_end <= 25 and not _NOT_SUBJECT.search(between):
+        if 0 <= start - s_end <= 25 and not _NOT_SUBJECT.search(between) and (
+                verb in _SOURCE_ONLY or _ENDS_CLAUSE.match(text, end)):
             return True
     return False
 

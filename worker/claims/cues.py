@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from worker.claims.figures import Figure
 from worker.claims.text import Sentence
 from worker.claims.vocabulary import (
-    ADVANCE, AREA_EVENT, CAPTURE, CONTROL_EVENT, CONTROL_STATE, DAMAGE, DISTANCE_AFTER,
+    ADVANCE, AGENTS, AREA_EVENT, CAPTURE, CONTROL_EVENT, CONTROL_STATE, DAMAGE, DISTANCE_AFTER,
     FUNCTION_WORDS, LINKING, METRIC_NOUNS, MODIFIERS, PERSON_NOUNS, PREDICATES, QUAKE,
     SIZE_BEFORE, SOLDIER_NOUNS, phrase_pattern,
 )
@@ -73,7 +73,8 @@ class CueIndex:
         self._custom_units = {c.name: c.unit for c in watchlist.custom_metrics}
         self._custom_measure_metric = {w: c.name for c in watchlist.custom_metrics
                                        for w in c.words if c.unit in ("km2", "km")}
-        self._predicates = phrase_pattern([*self._predicate_of, *CAPTURE])
+        self._agent_of = {w.lower(): m for m, ws in AGENTS.items() for w in ws}
+        self._predicates = phrase_pattern([*self._predicate_of, *CAPTURE, *self._agent_of])
         self._capture = {w.lower() for w in CAPTURE}
         self._damage = phrase_pattern(DAMAGE)
         self._control = phrase_pattern([*CONTROL_EVENT, *CONTROL_STATE])
@@ -105,7 +106,10 @@ class CueIndex:
         found = []
         for m in self._predicates.finditer(sentence.text):
             word = re.sub(r"\s+", " ", m.group().lower())
-            metric = "capture" if word in self._capture else self._predicate_of[word]
+            if word in self._agent_of:
+                metric = "agent:" + self._agent_of[word]
+            else:
+                metric = "capture" if word in self._capture else self._predicate_of[word]
             found.append(Cue(sentence.token_at(m.start()), sentence.token_at(m.end() - 1),
                              metric, word))
         return found
@@ -173,7 +177,7 @@ class CueIndex:
             return Reading("prisoners", cue) if soldier else None
         if right is not None:
             used.add(right)
-        return Reading(cue.metric, cue)
+        return Reading(cue.metric.removeprefix("agent:"), cue)
 
     def _head(self, sentence: Sentence, i: int) -> tuple[str, int]:
         """The noun a count counts: a metric, 'person', 'bare' (none) or 'unknown'."""
@@ -186,7 +190,9 @@ class CueIndex:
                 return self._noun_of[word], j
             if word in PERSON_NOUNS:
                 return "person", j
-            if j == i and (word in FUNCTION_WORDS or not word[0].isalpha()
+            if not word[0].isalpha():
+                return "bare", -1
+            if j == i and (word in FUNCTION_WORDS
                            or word in self._predicate_of or word in self._capture):
                 return "bare", -1
             if word in MODIFIERS or raw[j][0].isupper():
@@ -213,7 +219,8 @@ class CueIndex:
         for j in range(i, min(i + 8, len(tokens))):
             if tokens[j] in _RIGHT_STOP or j in bounds:
                 return None
-            cue = next((c for c in cues if c.first == j), None)
+            cue = next((c for c in cues if c.first == j and not c.metric.startswith("agent:")),
+                       None)
             if cue is not None:
                 return cue
         return None

@@ -63,11 +63,17 @@ class _Document:
         return self._actors[i]
 
     def default_region(self) -> str | None:
-        """The article's own region: the widest region around the first watched one it names."""
+        """The article's own region: the first watched one its headline names, else the widest
+        region around the first one the body names."""
         if not self._default:
-            first = next((m.region for i in range(len(self.sentences))
-                          for m in self.regions(i) if m.region), None)
-            self._default.append(self.finder.regions.root(first) if first else None)
+            title = [m.region for s in self.sentences if s.in_title
+                     for m in self.regions(s.index) if m.region]
+            body = [m.region for i in range(len(self.sentences))
+                    for m in self.regions(i) if m.region and not m.weak]
+            if title:
+                self._default.append(title[0])
+            else:
+                self._default.append(self.finder.regions.root(body[0]) if body else None)
         return self._default[0]
 
     def lead_actor(self) -> ActorMention | None:
@@ -160,15 +166,18 @@ class ClaimFinder:
     # --- region -------------------------------------------------------------------------------
     def _region(self, doc: _Document, sentence: Sentence, figure: Figure) -> str | None:
         mentions = doc.regions(sentence.index)
+        strong = [m for m in mentions if not m.weak]
         breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence.text)]
         clause = bisect_right(breaks, figure.start)
-        near = [m for m in mentions if bisect_right(breaks, m.start) == clause
-                and (m.region or m.blocks)]
-        if near:
-            return _nearest(near, figure).region
-        watched = [m for m in mentions if m.region]
-        if watched:
-            return _nearest(watched, figure).region
+        for pool in (strong, mentions):
+            near = [m for m in pool if bisect_right(breaks, m.start) == clause
+                    and (m.region or m.blocks)]
+            if near:
+                return _nearest(near, figure).region
+        for pool in (strong, mentions):
+            watched = [m for m in pool if m.region]
+            if watched:
+                return _nearest(watched, figure).region
         if any(m.blocks for m in mentions):
             return None
         if ANAPHORA.search(sentence.text):
@@ -180,7 +189,8 @@ class ClaimFinder:
             if previous.paragraph != sentence.paragraph:
                 break
             if doc.regions(i):
-                return doc.regions(i)[-1].region
+                carried = [m for m in doc.regions(i) if not m.weak] or doc.regions(i)
+                return carried[-1].region
         return doc.default_region()
 
     def _last_local(self, doc: _Document, index: int) -> str | None:
@@ -278,8 +288,9 @@ def _prior_report(text: str, start: int) -> bool:
 
 
 def _forecast(text: str, start: int) -> bool:
-    before = strip_qualifier(text[max(0, start - 100):start])
-    return FORECAST.search(before) is not None
+    """'expected to rise to 900', 'could exceed 50,000' (the verb may double as qualifier)."""
+    before = text[max(0, start - 100):start]
+    return any(FORECAST.search(b) for b in (before.rstrip(), strip_qualifier(before)))
 
 
 def _dedupe(claims: list[Claim]) -> list[Claim]:

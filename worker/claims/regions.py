@@ -14,14 +14,35 @@ _EXAMPLE = re.compile(r"\b(?:including|such\s+as|among\s+them)(?:\s+the\s+\w+\s+
 # A foreign place blocks a sentence's figures when the text puts them there: "in Greece".
 _LOCATIVE = re.compile(
     r"\b(?:in|across|at|near|throughout|around|over|to|inside|within|hit|struck|shook)"
-    r"(?:\s+(?:the\s+)?(?:north|south|east|west|central|north-?east|north-?west|south-?east|"
-    r"south-?west)(?:ern)?)?\s+$",
+    r"(?:\s+(?:the|neighbou?ring|nearby|adjacent|northern|southern|eastern|western|central|"
+    r"north-?eastern|north-?western|south-?eastern|south-?western|coastal|rural))*\s+$",
     re.IGNORECASE,
 )
 # "the city", "the coastal town": the last town mentioned, not the country.
 ANAPHORA = re.compile(
-    r"\bthe\s+(?:\w+\s+)?(?:city|town|village|port|settlement|municipality)\b(?!\s+of\b)",
+    r"\bthe\s+(?:\w+\s+)?(?:city|town|village|port|settlement|municipality|province)(?:['’]s)?"
+    r"(?!\w|\s+of\b)",
     re.IGNORECASE,
+)
+
+
+# A name used as an adjective of whoever speaks ("Hawaii Governor Josh Green", "Libyan Red
+# Crescent") says who, not where: it governs a figure only when nothing else in the sentence does.
+_ATTRIBUTIVE = re.compile(
+    r"['’]?s?\s+(?:(?:state|provincial|regional|local|county|city|national|eastern|western|"
+    r"interim|acting|deputy|vice|prime|chief|foreign|defen[cs]e|interior|health)\s+)*"
+    r"(?:governor|president|prime\s+minister|minister|ministry|mayor|sheriff|officials?|"
+    r"authorities|government|police|army|military|forces|spokes(?:man|woman|person)|"
+    r"red\s+c(?:ross|rescent)|agency|council|administration|leader|commander|governor's)\b",
+    re.IGNORECASE,
+)
+# A dateline opens an article: "LAHAINA, Hawaii (Wire) -" says where the reporter is.
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'/-]+(?:,\s*[\w. ]+)?\s*(?:\([^)]*\))?\s*[-–—]\s")
+# Places the watchlist does not name, written as "X County", "the city of X".
+_OTHER_PLACE = re.compile(
+    r"\b(?:[A-Z][\w'’-]+\s+){1,3}(?:County|Province|Oblast|District|Region|Prefecture|"
+    r"Governorate|Municipality|State|Island|Islands|Parish)\b"
+    r"|\b(?:city|town|village|province|district|region|county)\s+of\s+(?:[A-Z][\w'’-]+\s?){1,3}"
 )
 
 
@@ -31,6 +52,7 @@ class Mention:
     end: int
     region: str | None  # None: a place that is not watched
     blocks: bool = True  # for unwatched places: the text puts figures there ("in Greece")
+    weak: bool = False  # a watched name that says who speaks, or a dateline
 
 
 class RegionIndex:
@@ -60,9 +82,17 @@ class RegionIndex:
     def mentions(self, text: str) -> list[Mention]:
         """Watched regions (examples after 'including' left out) and unwatched countries."""
         found = []
+        dateline = _DATELINE.match(text)
         for m in self._watched.finditer(text):
             if not _EXAMPLE.search(text, 0, m.start()):
-                found.append(Mention(m.start(), m.end(), self._by_name[m.group().casefold()]))
+                weak = bool(_ATTRIBUTIVE.match(text, m.end())) or bool(
+                    dateline and m.end() <= dateline.end())
+                found.append(Mention(m.start(), m.end(), self._by_name[m.group().casefold()],
+                                     weak=weak))
+        for m in _OTHER_PLACE.finditer(text):
+            if not self._watched.search(m.group()):
+                blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
+                found.append(Mention(m.start(), m.end(), None, blocks or "of" in m.group()))
         for m in self._foreign.finditer(text):
             if text[m.end():m.end() + 2] in ("'s", "’s"):
                 continue  # "in Russia's Kursk region": a possessive names its part, not the place

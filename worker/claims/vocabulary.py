@@ -31,8 +31,23 @@ PREDICATES: dict[str, tuple[str, ...]] = {
                   "in shelters", "in evacuation centres", "in evacuation centers", "shelters",
                   "fled", "fled their homes", "forced from their homes", "forced to flee",
                   "left without shelter", "refugees", "relocated"),
-    "rescued": ("rescued", "pulled alive", "pulled out alive", "saved"),
+    "rescued": ("rescued", "pulled alive", "pulled out alive", "saved", "pulled from the rubble",
+                "pulled from rubble", "airlifted to safety", "brought to safety"),
 }
+# Agents that say what a number before... no: after them counts ("Rescuers pulled 1,600 people"):
+# they are cues only to the left of a figure.
+AGENTS: dict[str, tuple[str, ...]] = {
+    "rescued": ("rescuers", "rescue teams", "rescue workers", "rescue crews", "lifeguards"),
+}
+# Sources that are no side of a conflict: a figure they give has no actor.
+NEUTRAL_SOURCES = (
+    "United Nations", "UN", "U.N.", "OCHA", "WHO", "World Health Organization", "UNICEF", "UNHCR",
+    "IOM", "International Organization for Migration", "Red Cross", "Red Crescent", "ICRC",
+    "Doctors Without Borders", "MSF", "Medecins Sans Frontieres", "Amnesty International",
+    "Human Rights Watch", "Institute for the Study of War", "ISW", "think tank", "monitors",
+    "monitoring group", "observatory", "World Food Programme", "WFP", "OSCE", "IAEA",
+    "Reuters", "Associated Press", "AFP", "witnesses", "analysts", "researchers",
+)
 # Cues that only count people when the counted noun is a soldier ("captured 102 soldiers").
 CAPTURE = ("captured", "taken prisoner", "took prisoner", "taken captive", "detained", "seized",
            "taken", "took")
@@ -56,7 +71,10 @@ PERSON_NOUNS = frozenset((
     "children", "adults", "women", "men", "individuals", "victims", "others", "citizens",
     "migrants", "tourists", "passengers", "students", "patients", "miners", "workers",
     "soldiers", "soldier", "servicemen", "troops", "fighters", "militants", "personnel",
-    "marines", "conscripts", "occupiers", "mercenaries",
+    "marines", "conscripts", "occupiers", "mercenaries", "fishermen", "villagers", "sailors",
+    "crew", "crewmen", "hikers", "climbers", "pilgrims", "survivors", "infants", "babies",
+    "journalists", "officers", "policemen", "firefighters", "holidaymakers", "homeowners",
+    "family members", "relatives", "farmers", "protesters", "detainees", "hostages",
 ))
 SOLDIER_NOUNS = frozenset(("soldiers", "soldier", "servicemen", "troops", "fighters", "militants",
                            "personnel", "marines", "conscripts", "occupiers", "mercenaries"))
@@ -104,7 +122,7 @@ QUALIFIERS: dict[str, tuple[str, ...]] = {
     "min": ("more than", "over", "at least", "upwards of", "exceeding", "in excess of",
             "greater than", "above", "more over", "not less than", "no fewer than", "no less than",
             "just over", "well over", "topped", "tops", "top", "surpassed", "surpasses",
-            "exceeded", "exceeds", "passed", "beyond", "a minimum of", "at minimum"),
+            "exceeded", "exceeds", "exceed", "surpass", "passed", "beyond", "a minimum of", "at minimum"),
     "max": ("up to", "at most", "as many as", "as much as", "fewer than", "less than", "under",
             "no more than", "not more than", "below", "a maximum of", "at the most"),
 }
@@ -137,7 +155,8 @@ PRIOR_REPORT = ("a previous report", "the previous report", "an earlier report",
                 "the earlier report", "previous figure", "earlier figure", "previous toll",
                 "earlier toll", "previously estimated", "earlier estimate", "previous estimate",
                 "denied that", "denies that", "denying that", "had earlier put", "initially put",
-                "an initial report", "initial reports", "initially reported")
+                "an initial report", "initial reports", "initially reported", "last year",
+                "a year ago", "a year earlier", "the previous year", "in previous years")
 FORECAST = re.compile(
     r"(?<!\w)(?:(?:expected|projected|forecast|predicted|likely|set|feared|estimated|poised|"
     r"going)\s+to\s+(?:\w+\s+){0,2}?|(?:will|could|may|might|would|should|can)\s+(?:\w+\s+)?"
