@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.vocabulary import SPEECH, phrase_pattern
+from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH, phrase_pattern
 from worker.watchlist import Watchlist
 
 _SPEECH = phrase_pattern(SPEECH)
@@ -38,6 +38,12 @@ class ActorIndex:
             for name in actor.names:
                 self._by_name[name.casefold()] = actor.name
         self._pattern = phrase_pattern(self._by_name) if self._by_name else None
+        self._neutral = phrase_pattern(NEUTRAL_SOURCES, flags=0)
+
+    def neutral_speaks(self, text: str) -> bool:
+        """Whether a source that is no side ('the United Nations said') gives the figures."""
+        speech = [(m.start(), m.end(), m.group().lower()) for m in _SPEECH.finditer(text)]
+        return any(_speaks(text, m.start(), m.end(), speech) for m in self._neutral.finditer(text))
 
     def mentions(self, text: str) -> list[ActorMention]:
         if self._pattern is None:

@@ -205,7 +205,7 @@ class ClaimFinder:
         if not self.has_actors:
             return None
         here = pick(doc.actors(sentence.index), near=figure.start)
-        if here is not None:
+        if here is not None or self.actors.neutral_speaks(sentence.text):
             return here
         same = sorted((s for s in doc.sentences if s.paragraph == sentence.paragraph
                        and s.index != sentence.index), key=lambda s: abs(s.index - sentence.index))
