@@ -16,7 +16,7 @@ _SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
 _PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|of|from|to|near)\s+$",
                            re.IGNORECASE)
 # After an inverted speaker the clause ends: "..., said Ukraine's General Staff."
-_ENDS_CLAUSE = re.compile(r"(?:['’]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"”]|$)")
+_ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d]|$)")
 _NOT_SUBJECT = re.compile(r"\bthat\b|\bon\b|[,.;:\"]", re.IGNORECASE)
 
 
@@ -59,7 +59,8 @@ def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]])
     """A speech verb shortly after the name ('Syrskyi reported', 'Kyiv claiming') or just before
     it ('said Zelensky', 'according to the General Staff')."""
     for s_start, s_end, verb in speech:
-        if verb not in _SOURCE_ONLY and 0 <= s_start - end <= 45 and "." not in text[end:s_start] and '"' not in text[end:s_start]:
+        gap = text[end:s_start]
+        if verb not in _SOURCE_ONLY and 0 <= s_start - end <= 45 and not re.search(r"[.\"]", gap):
             return True
         between = text[s_end:start]
         if 0 <= start - s_end <= 25 and not _NOT_SUBJECT.search(between) and (

@@ -15,14 +15,29 @@ from dataclasses import dataclass
 from worker.claims.figures import Figure
 from worker.claims.text import Sentence
 from worker.claims.vocabulary import (
-    ADVANCE, AGENTS, AREA_EVENT, CAPTURE, CONTROL_EVENT, CONTROL_STATE, DAMAGE, DISTANCE_AFTER,
-    FUNCTION_WORDS, LINKING, METRIC_NOUNS, MODIFIERS, PERSON_NOUNS, PREDICATES, QUAKE,
-    SIZE_BEFORE, SOLDIER_NOUNS, phrase_pattern,
+    ADVANCE,
+    AGENTS,
+    AREA_EVENT,
+    CAPTURE,
+    CONTROL_EVENT,
+    CONTROL_STATE,
+    DAMAGE,
+    DISTANCE_AFTER,
+    FUNCTION_WORDS,
+    LINKING,
+    METRIC_NOUNS,
+    MODIFIERS,
+    PERSON_NOUNS,
+    PREDICATES,
+    QUAKE,
+    SIZE_BEFORE,
+    SOLDIER_NOUNS,
+    phrase_pattern,
 )
 from worker.watchlist import Watchlist
 
-_RIGHT_STOP = frozenset((",", ";", ":", "(", ")", "and", "but", "while", "whereas", ".", "—",
-                         "–", "whom", "than", "if"))
+_RIGHT_STOP = frozenset((",", ";", ":", "(", ")", "and", "but", "while", "whereas", ".", "\u2014",
+                         "\u2013", "whom", "than", "if"))
 _QUALIFIER_WORDS = frozenset(("at", "least", "more", "than", "over", "about", "around", "some",
                               "nearly", "almost", "up", "to", "as", "many", "an", "estimated",
                               "roughly", "approximately", "close", "just", "under", "possibly",

@@ -15,7 +15,7 @@ _MONTH_DAY = re.compile(
     rf"|\b(?P<d2>{_DAY})\s+(?:of\s+)?(?P<m2>{_MONTH})(?!\w)(?:,?\s+(?P<y2>(?:19|20)\d\d)\b)?",
     re.IGNORECASE,
 )
-_WEEKDAY = re.compile(r"\b(?P<w>" + "|".join(WEEKDAYS) + r")\b(?!['’]s)", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(?P<w>" + "|".join(WEEKDAYS) + r")\b(?!['\u2019]s)", re.IGNORECASE)
 # Other spans whose digits are not figures: ISO and slashed dates, clock times, years in "since".
 _OTHER = re.compile(
     r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}:\d\d\b"
@@ -62,7 +62,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
 
 def _is_attached(text: str, start: int) -> bool:
     before = text[max(0, start - 60):start]
-    if re.search(r"\bsince\s+$|\bfrom\s+$|\buntil\s+$|['’]s\s+$", before, re.IGNORECASE):
+    if re.search(r"\bsince\s+$|\bfrom\s+$|\buntil\s+$|['\u2019]s\s+$", before, re.IGNORECASE):
         return False
     if re.fullmatch(r"\W*", text[:start]):
         return True  # "On 12 August, ..." / "Aug. 12: ..." opens the sentence

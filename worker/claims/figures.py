@@ -30,8 +30,8 @@ _BEFORE_SKIP = re.compile(
     r"a\s+magnitude|the\s+magnitude|scale\s+of)\.?)\s*[-#]?\s*$|[A-Za-z]-?$|#$",
     re.IGNORECASE,
 )
-_AGE = re.compile(r"[A-Z][\w’'-]+,\s*$")
-_RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to|and|or)\s*$", re.IGNORECASE)
+_AGE = re.compile(r"[A-Z][\w\u2019'-]+,\s*$")
+_RANGE_JOIN = re.compile(r"^\s*(?:-|\u2013|\u2014|to|and|or)\s*$", re.IGNORECASE)
 _CHANGE_FROM = re.compile(
     r"\b(?:rose|risen|rising|rises|increased|increasing|climbed|jumped|grew|soared|up|down|fell|"
     r"dropped|revised|raised|lowered|went)\s+from\s*$", re.IGNORECASE)
@@ -90,8 +90,8 @@ def _skip_number(text: str, number: Number) -> bool:
     digits = text[number.start:number.end]
     if _BEFORE_SKIP.search(before) or not_a_figure_after(text, number.end):
         return True
-    if re.match(r"-\d+/\d|/\d|-[^\W\d_]", after) or re.match(r"[-/]", after) and not re.match(
-            r"[-–]\s*\d", after):
+    if re.match(r"-\d+/\d|/\d|-[^\W\d_]", after) or (re.match(r"[-/]", after) and not re.match(
+            r"[-\u2013]\s*\d", after)):
         return True  # fractions, "10-day", "7.8-magnitude"
     if _YEAR.match(digits) and not re.match(r"\s+(?:people|persons|[a-z]+s)\b", after):
         return True

@@ -9,14 +9,21 @@ from datetime import date
 
 from worker.article import Article
 from worker.claims.actors import ActorIndex, ActorMention, pick
-from worker.claims.cues import CueIndex, Reading, elliptical
+from worker.claims.cues import Cue, CueIndex, Reading, elliptical
 from worker.claims.dates import report_date
 from worker.claims.figures import Figure, read_figures, strip_qualifier
-from worker.claims.model import PRECISION_RANK, Claim
+from worker.claims.model import PRECISION_RANK, Claim, Kind
 from worker.claims.regions import ANAPHORA, Mention, RegionIndex
 from worker.claims.text import Sentence, split_article
-from worker.claims.vocabulary import DAY_WINDOW, FORECAST, INCREMENT, PRIOR_REPORT, SPEECH, \
-    TOTAL_CUES, phrase_pattern
+from worker.claims.vocabulary import (
+    DAY_WINDOW,
+    FORECAST,
+    INCREMENT,
+    PRIOR_REPORT,
+    SPEECH,
+    TOTAL_CUES,
+    phrase_pattern,
+)
 from worker.metrics import WHOLE_UNITS
 from worker.watchlist import Watchlist
 
@@ -114,7 +121,7 @@ class ClaimFinder:
             return []
         cues = self.cues.cues(sentence)
         starts = [sentence.token_at(f.start) for f in figures]
-        used: set = set()
+        used: set[Cue] = set()
         out: list[Claim] = []
         previous: Reading | None = None
         for n, figure in enumerate(figures):
@@ -128,16 +135,16 @@ class ClaimFinder:
                 out.append(claim)
         return out
 
-    def _reading(self, sentence: Sentence, figure: Figure, cues: list, used: set,
+    def _reading(self, sentence: Sentence, figure: Figure, cues: list[Cue], used: set[Cue],
                  bounds: list[int], previous: Reading | None) -> Reading | None:
         if figure.dimension is not None:
             metric = self.cues.measure_metric(sentence, figure)
             return Reading(metric, None) if metric else None
         reading = self.cues.count_metric(sentence, figure, cues, used, bounds)
         if (reading is None and previous is not None and elliptical(sentence, figure)
-                and self.cues.is_bare(sentence, figure)):
-            if self.units.get(previous.metric) not in ("km", "km2"):
-                return previous
+                and self.cues.is_bare(sentence, figure)
+                and self.units.get(previous.metric) not in ("km", "km2")):
+            return previous  # "51 attacks near Pokrovsk, and another 13 near Toretsk"
         return reading
 
     def _claim(self, doc: _Document, sentence: Sentence, figure: Figure, reading: Reading,
@@ -146,7 +153,7 @@ class ClaimFinder:
         if metric not in self.units:
             return None
         unit = self.units[metric]
-        if figure.value <= 0 or unit in WHOLE_UNITS and not float(figure.value).is_integer():
+        if figure.value <= 0 or (unit in WHOLE_UNITS and not float(figure.value).is_integer()):
             return None
         region = self._region(doc, sentence, figure)
         if region is None:
@@ -220,7 +227,7 @@ class ClaimFinder:
 
     # --- kind ---------------------------------------------------------------------------------
     def _kind(self, doc: _Document, sentence: Sentence, figure: Figure, reading: Reading,
-              earlier: list[Claim]) -> str:
+              earlier: list[Claim]) -> Kind:
         metric, text = reading.metric, sentence.text
         if metric == "attacks":
             return "delta"
@@ -270,10 +277,7 @@ def _same_paragraph(doc: _Document, claim: Claim, sentence: Sentence) -> bool:
 
 def _has_window(text: str) -> bool:
     """A one-day window that dates the event, not the speaking ('said on TV today' is not)."""
-    for match in _DAY_WINDOW.finditer(text):
-        if not _SPEECH_BEFORE.search(text[:match.start()]):
-            return True
-    return False
+    return any(not _SPEECH_BEFORE.search(text[:m.start()]) for m in _DAY_WINDOW.finditer(text))
 
 
 def _nearest(mentions: list[Mention], figure: Figure) -> Mention:

@@ -20,7 +20,7 @@ _LOCATIVE = re.compile(
 )
 # "the city", "the coastal town": the last town mentioned, not the country.
 ANAPHORA = re.compile(
-    r"\bthe\s+(?:\w+\s+)?(?:city|town|village|port|settlement|municipality|province)(?:['’]s)?"
+    r"\bthe\s+(?:\w+\s+)?(?:city|town|village|port|settlement|municipality|province)(?:['\u2019]s)?"
     r"(?!\w|\s+of\b)",
     re.IGNORECASE,
 )
@@ -29,7 +29,7 @@ ANAPHORA = re.compile(
 # A name used as an adjective of whoever speaks ("Hawaii Governor Josh Green", "Libyan Red
 # Crescent") says who, not where: it governs a figure only when nothing else in the sentence does.
 _ATTRIBUTIVE = re.compile(
-    r"['’]?s?\s+(?:(?:state|provincial|regional|local|county|city|national|eastern|western|"
+    r"['\u2019]?s?\s+(?:(?:state|provincial|regional|local|county|city|national|eastern|western|"
     r"interim|acting|deputy|vice|prime|chief|foreign|defen[cs]e|interior|health)\s+)*"
     r"(?:governor|president|prime\s+minister|minister|ministry|mayor|sheriff|officials?|"
     r"authorities|government|police|army|military|forces|spokes(?:man|woman|person)|"
@@ -37,12 +37,12 @@ _ATTRIBUTIVE = re.compile(
     re.IGNORECASE,
 )
 # A dateline opens an article: "LAHAINA, Hawaii (Wire) -" says where the reporter is.
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'/-]+(?:,\s*[\w. ]+)?\s*(?:\([^)]*\))?\s*[-–—]\s")
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'/-]+(?:,\s*[\w. ]+)?\s*(?:\([^)]*\))?\s*[-\u2013\u2014]\s")
 # Places the watchlist does not name, written as "X County", "the city of X".
 _OTHER_PLACE = re.compile(
-    r"\b(?:[A-Z][\w'’-]+\s+){1,3}(?:County|Province|Oblast|District|Region|Prefecture|"
+    r"\b(?:[A-Z][\w'\u2019-]+\s+){1,3}(?:County|Province|Oblast|District|Region|Prefecture|"
     r"Governorate|Municipality|State|Island|Islands|Parish)\b"
-    r"|\b(?:city|town|village|province|district|region|county)\s+of\s+(?:[A-Z][\w'’-]+\s?){1,3}"
+    r"|\b(?:city|town|village|province|district|region|county)\s+of\s+(?:[A-Z][\w'\u2019-]+\s?){1,3}"
 )
 
 
@@ -94,7 +94,7 @@ class RegionIndex:
                 blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
                 found.append(Mention(m.start(), m.end(), None, blocks or "of" in m.group()))
         for m in self._foreign.finditer(text):
-            if text[m.end():m.end() + 2] in ("'s", "’s"):
+            if text[m.end():m.end() + 2] in ("'s", "\u2019s"):
                 continue  # "in Russia's Kursk region": a possessive names its part, not the place
             blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
             found.append(Mention(m.start(), m.end(), None, blocks))

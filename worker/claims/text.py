@@ -13,9 +13,9 @@ _ABBREVIATIONS = frozenset((
     "prof", "st", "no", "vs", "inc", "corp", "co", "ltd", "jr", "sr", "approx", "est", "fig",
     "u.s", "u.n", "u.k", "e.u", "a.m", "p.m", "e.g", "i.e", "etc", "adm", "pres", "rev", "mt",
 ))
-_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _PARAGRAPHS = re.compile(r"[^\n]+")
-_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|\S", re.UNICODE)
+_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|\S", re.UNICODE)
 
 
 @dataclass
