@@ -13,11 +13,11 @@ _SPEECH = phrase_pattern(SPEECH)
 # Verbs whose speaker comes after them only: "X, according to Y" is Y's claim.
 _SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
 # A country actor after a locative names a place: "in Russia's Kursk region", "into Ukraine".
-_PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|of|from|to|near)\s+$",
+_PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|of|near)\s+$",
                            re.IGNORECASE)
 # After an inverted speaker the clause ends: "..., said Ukraine's General Staff."
 _ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d]|$)")
-_NOT_SUBJECT = re.compile(r"\bthat\b|\bon\b|[,.;:\"]", re.IGNORECASE)
+_TITLES_ONLY = re.compile(r"\s*(?:the\s+|by\s+)?(?:[A-Z][\w.-]*\s+){0,3}")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]])
         if verb not in _SOURCE_ONLY and 0 <= s_start - end <= 45 and not re.search(r"[.\"]", gap):
             return True
         between = text[s_end:start]
-        if 0 <= start - s_end <= 25 and not _NOT_SUBJECT.search(between) and (
+        if 0 <= start - s_end <= 25 and _TITLES_ONLY.fullmatch(between) and (
                 verb in _SOURCE_ONLY or _ENDS_CLAUSE.match(text, end)):
             return True
     return False

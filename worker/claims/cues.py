@@ -42,8 +42,12 @@ _QUALIFIER_WORDS = frozenset(("at", "least", "more", "than", "over", "about", "a
                               "nearly", "almost", "up", "to", "as", "many", "an", "estimated",
                               "roughly", "approximately", "close", "just", "under", "possibly",
                               "another", "a", "further", "additional", "the", "of", "only"))
-_INCREMENT_BEFORE = re.compile(r"\b(?:another|a\s+further|further|additional|an\s+additional|"
-                               r"and|plus|with)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# Before a count that borrows the metric of the previous one: "and another 13", "rise to 150".
+_INCREMENT_BEFORE = re.compile(
+    r"\b(?:another|a\s+further|further|additional|an\s+additional|and|plus|with|"
+    r"(?:rise|rises|rose|risen|rising|climb|climbs|climbed|reach|reaches|reached|increase|"
+    r"increased|grow|grew|hit|hits|top|tops|topped|exceed|exceeds|exceeded|jump|jumped|soar|"
+    r"soared)(?:\s+to)?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,7 @@ class CueIndex:
         self._noun_of: dict[str, str] = {}
         for metric, words in METRIC_NOUNS.items():
             for word in words:
-                if " " not in word:
-                    self._noun_of.setdefault(word.lower(), metric)
+                self._noun_of.setdefault(word.lower(), metric)
         self._custom_measure: dict[str, list[str]] = {"km2": [], "km": []}
         for custom in watchlist.custom_metrics:
             for word in custom.words:
@@ -98,7 +101,7 @@ class CueIndex:
         self._advance = phrase_pattern(ADVANCE)
         self._size = re.compile(phrase_pattern(SIZE_BEFORE).pattern + r"(?:\s+\w+){0,3}\s*$",
                                 re.IGNORECASE)
-        self._distance = re.compile(r"^\s*\)?\s*" + phrase_pattern(DISTANCE_AFTER).pattern,
+        self._distance = re.compile(r"\s*\)?\s*" + phrase_pattern(DISTANCE_AFTER).pattern,
                                     re.IGNORECASE)
         self._quake = phrase_pattern(QUAKE)
         measure_words = [w for ws in self._custom_measure.values() for w in ws]
@@ -199,6 +202,9 @@ class CueIndex:
         tokens, raw = sentence.tokens(), sentence.raw_tokens()
         for j in range(i, min(i + 4, len(tokens))):
             word = tokens[j]
+            phrase = self._noun_phrase(tokens, j)
+            if phrase:
+                return phrase, j
             if word in self._noun_of and not (j == i and word in self._predicate_of
                                               and word not in ("deaths", "bodies", "fatalities",
                                                                "casualties", "injuries")):
@@ -214,6 +220,14 @@ class CueIndex:
                 continue  # "51 Russian attacks", "151 more buildings"
             return "unknown", -1
         return "bare", -1
+
+    def _noun_phrase(self, tokens: list[str], j: int) -> str | None:
+        """The metric of a noun of several words starting at token j ('poisoned wells')."""
+        for n in (3, 2):
+            metric = self._noun_of.get(" ".join(tokens[j:j + n]))
+            if metric:
+                return metric
+        return None
 
     def _noun_reading(self, sentence: Sentence, metric: str, cues: list[Cue],
                       figure: Figure) -> Reading | None:

@@ -22,7 +22,7 @@ _QUALIFIER = {
     ) + r")\s*$", re.IGNORECASE)
     for kind, words in QUALIFIERS.items()
 }
-_QUALIFIER_AFTER = re.compile(r"^\s*(?:(?P<min>or\s+more|and\s+more|plus\b|\+)|(?P<approx>or\s+so))",
+_QUALIFIER_AFTER = re.compile(r"\s*(?:(?P<min>or\s+more|and\s+more|plus\b|\+)|(?P<approx>or\s+so))",
                               re.IGNORECASE)
 _BEFORE_SKIP = re.compile(
     r"(?:[$€£¥]|\b(?:us|usd|eur|rs|no|number|nos|magnitude|depth\s+of|aged|age|ages|code|"

@@ -39,7 +39,7 @@ _DAY_WINDOW = phrase_pattern(DAY_WINDOW)
 _TOTAL = phrase_pattern(TOTAL_CUES)
 _PRIOR = phrase_pattern(PRIOR_REPORT)
 _INCREMENT = re.compile(phrase_pattern(INCREMENT).pattern + r"\s*$", re.IGNORECASE)
-_MORE_AFTER = re.compile(r"^\s+more\b", re.IGNORECASE)
+_MORE_AFTER = re.compile(r"\s+more\b", re.IGNORECASE)
 _SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\S+){0,4}\s*$",
                             re.IGNORECASE)
 _ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing|e)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
@@ -188,7 +188,7 @@ class ClaimFinder:
         if any(m.blocks for m in mentions):
             return None
         if ANAPHORA.search(sentence.text):
-            local = self._last_local(doc, sentence.index)
+            local = self._last_local(doc, sentence)
             if local:
                 return local
         for i in range(sentence.index - 1, -1, -1):
@@ -200,11 +200,16 @@ class ClaimFinder:
                 return carried[-1].region
         return doc.default_region()
 
-    def _last_local(self, doc: _Document, index: int) -> str | None:
-        for i in range(index - 1, -1, -1):
-            for mention in reversed(doc.regions(i)):
-                if mention.region and self.regions.is_local(mention.region):
-                    return mention.region
+    def _last_local(self, doc: _Document, sentence: Sentence) -> str | None:
+        """The town (or province) 'the city' ('the province') refers to: in the nearest earlier
+        sentence naming local regions, the most (least) deeply nested one."""
+        wide = bool(re.search(r"\bprovince\b", sentence.text, re.IGNORECASE))
+        for i in range(sentence.index - 1, -1, -1):
+            local = [m.region for m in doc.regions(i)
+                     if m.region and self.regions.is_local(m.region)]
+            if local:
+                depth = self.regions.depth
+                return min(local, key=depth) if wide else max(local, key=depth)
         return None
 
     # --- actor --------------------------------------------------------------------------------
@@ -233,12 +238,11 @@ class ClaimFinder:
             return "delta"
         before = strip_qualifier(text[:figure.start])
         if _INCREMENT.search(before) or _MORE_AFTER.match(text, figure.end):
-            if metric in _TERRITORY:
+            # "another 40 km²" adds to territory; "a further 800 missing" after a death toll
+            # is another count, unless the same count was given just before
+            if metric in _TERRITORY or any(
+                    c.metric == metric and _same_paragraph(doc, c, sentence) for c in earlier):
                 return "delta"
-            if any(c.metric == metric and c.region for c in earlier
-                   if _same_paragraph(doc, c, sentence)):
-                return "delta"
-            return "total"
         if _TOTAL.search(text):
             return "total"
         state = self._is_state(sentence, figure)

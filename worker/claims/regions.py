@@ -75,6 +75,14 @@ class RegionIndex:
             seen.add(region)
         return region
 
+    def depth(self, region: str) -> int:
+        """How many watched regions enclose this one."""
+        depth, seen = 0, {region}
+        while (parent := self._parent.get(region)) and parent not in seen:
+            region, depth = parent, depth + 1
+            seen.add(region)
+        return depth
+
     def is_local(self, region: str) -> bool:
         """A town or province inside another watched region."""
         return self._parent.get(region) is not None

@@ -177,7 +177,7 @@ LINKING = ("at", "to", "is", "was", "are", "were", "reached", "reaches", "stood"
            "rose", "risen", "rises", "climbed", "climbs", "hit", "hits", "topped", "tops",
            "of", "now", "soared", "jumped", "increased", "grew", "passed", "surpassed",
            "exceeded", "had", "has", "have", "be", "been", "being", "totalled", "totaled",
-           "numbered", "as", "by")
+           "numbered", "as", "by", "from")
 # Words that may follow a bare number without being its noun: "588 were injured".
 FUNCTION_WORDS = frozenset((
     "were", "was", "are", "is", "have", "has", "had", "been", "be", "being", "will", "would",
@@ -187,6 +187,7 @@ FUNCTION_WORDS = frozenset((
     "that", "so", "still", "reportedly", "already", "now", "more", "others", "in", "the",
     "last", "this", "over", "under", "among", "including", "remain", "remained", "remaining",
     "yet", "also", "alone", "each", "apiece", "further", "total", "altogether", "currently",
+    "overnight", "today", "yesterday", "tonight", "so", "there", "here", "nationwide", "then",
 ))
 
 MONTHS = {
