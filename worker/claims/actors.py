@@ -36,7 +36,7 @@ class ActorIndex:
         self._by_name: dict[str, str] = {}
         for actor in watchlist.actors:
             for name in actor.names:
-                self._by_name[name.casefold()] = actor.name
+                self._by_name[" ".join(name.split()).casefold()] = actor.name
         self._pattern = phrase_pattern(self._by_name) if self._by_name else None
         self._neutral = phrase_pattern(NEUTRAL_SOURCES, flags=0)
 
@@ -49,10 +49,10 @@ class ActorIndex:
         if self._pattern is None:
             return []
         speech = [(m.start(), m.end(), m.group().lower()) for m in _SPEECH.finditer(text)]
-        return [ActorMention(m.start(), m.end(), self._by_name[m.group().casefold()], m.group(),
+        return [ActorMention(m.start(), m.end(), self._by_name[" ".join(m.group().split()).casefold()], m.group(),
                              _speaks(text, m.start(), m.end(), speech))
                 for m in self._pattern.finditer(text)
-                if not _PLACE_BEFORE.search(text, 0, m.start())]
+                if not _PLACE_BEFORE.search(text[max(0, m.start() - 12):m.start()])]
 
 
 def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]]) -> bool:

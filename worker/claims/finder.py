@@ -236,7 +236,7 @@ class ClaimFinder:
         metric, text = reading.metric, sentence.text
         if metric == "attacks":
             return "delta"
-        before = strip_qualifier(text[:figure.start])
+        before = strip_qualifier(text[max(0, figure.start - 80):figure.start])
         if _INCREMENT.search(before) or _MORE_AFTER.match(text, figure.end):
             # "another 40 km²" adds to territory; "a further 800 missing" after a death toll
             # is another count, unless the same count was given just before
@@ -281,7 +281,8 @@ def _same_paragraph(doc: _Document, claim: Claim, sentence: Sentence) -> bool:
 
 def _has_window(text: str) -> bool:
     """A one-day window that dates the event, not the speaking ('said on TV today' is not)."""
-    return any(not _SPEECH_BEFORE.search(text[:m.start()]) for m in _DAY_WINDOW.finditer(text))
+    return any(not _SPEECH_BEFORE.search(text[max(0, m.start() - 80):m.start()])
+               for m in _DAY_WINDOW.finditer(text))
 
 
 def _nearest(mentions: list[Mention], figure: Figure) -> Mention:

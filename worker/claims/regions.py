@@ -62,10 +62,10 @@ class RegionIndex:
         self._by_name: dict[str, str] = {}
         for region in watchlist.regions:
             for name in region.names:
-                self._by_name[name.casefold()] = region.name
+                self._by_name[_key(name)] = region.name
         self._watched = phrase_pattern(self._by_name)
         watched = set(self._by_name)
-        self._foreign = phrase_pattern(c for c in COUNTRIES if c.casefold() not in watched)
+        self._foreign = phrase_pattern((c for c in COUNTRIES if _key(c) not in watched), flags=0)
         self._parent = {r.name: r.within for r in watchlist.regions}
 
     def root(self, region: str) -> str:
@@ -92,10 +92,10 @@ class RegionIndex:
         found = []
         dateline = _DATELINE.match(text)
         for m in self._watched.finditer(text):
-            if not _EXAMPLE.search(text, 0, m.start()):
+            if not _EXAMPLE.search(text[max(0, m.start() - 40):m.start()]):
                 weak = bool(_ATTRIBUTIVE.match(text, m.end())) or bool(
                     dateline and m.end() <= dateline.end())
-                found.append(Mention(m.start(), m.end(), self._by_name[m.group().casefold()],
+                found.append(Mention(m.start(), m.end(), self._by_name[_key(m.group())],
                                      weak=weak))
         for m in _OTHER_PLACE.finditer(text):
             if not self._watched.search(m.group()):
@@ -107,3 +107,8 @@ class RegionIndex:
             blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
             found.append(Mention(m.start(), m.end(), None, blocks))
         return sorted(found, key=lambda m: m.start)
+
+
+def _key(name: str) -> str:
+    """A name as looked up: case and runs of spaces do not matter."""
+    return " ".join(name.split()).casefold()

@@ -7,13 +7,48 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 
 def phrase_pattern(phrases: Iterable[str], *, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    """One regex matching any phrase as whole words, longest first; spaces match any whitespace."""
-    alts = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
-    body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in alts)
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", flags)
+    """One regex matching any phrase as whole words; spaces match any whitespace.
+
+    The alternatives are folded into a prefix tree ("k(?:ursk(?:\\s+oblast)?|yiv)") so that the
+    regex engine tries one branch per letter instead of every phrase at every position: the
+    vocabularies here have hundreds of phrases and run on every sentence.
+    """
+    fold = (lambda p: p.casefold()) if flags & re.IGNORECASE else (lambda p: p)
+    words = sorted({" ".join(fold(p).split()) for p in phrases if p.strip()})
+    if not words:
+        return re.compile(r"(?!)")
+    return re.compile(rf"(?<![\w-])(?:{_trie(words)})(?![\w-])", flags)
+
+
+def _trie(words: list[str]) -> str:
+    """A regex for the sorted `words`, longest match first at every branch."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branch(tree)
+
+
+def _branch(node: dict[str, Any]) -> str:
+    alternatives = []
+    for char in sorted(node, key=lambda c: (c == "", c)):
+        if char == "":
+            continue
+        atom = r"\s+" if char == " " else re.escape(char)
+        alternatives.append(atom + _branch(node[char]))
+    optional = "" in node
+    if not alternatives:
+        return ""
+    body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+    if optional:
+        body = f"(?:{body})?"
+    return body
 
 
 # --- metric cues -------------------------------------------------------------------------------
