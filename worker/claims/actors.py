@@ -36,7 +36,7 @@ class ActorIndex:
         self._by_name: dict[str, str] = {}
         for actor in watchlist.actors:
             for name in actor.names:
-                self._by_name[" ".join(name.split()).casefold()] = actor.name
+                self._by_name[_key(name)] = actor.name
         self._pattern = phrase_pattern(self._by_name) if self._by_name else None
         self._neutral = phrase_pattern(NEUTRAL_SOURCES, flags=0)
 
@@ -49,7 +49,7 @@ class ActorIndex:
         if self._pattern is None:
             return []
         speech = [(m.start(), m.end(), m.group().lower()) for m in _SPEECH.finditer(text)]
-        return [ActorMention(m.start(), m.end(), self._by_name[" ".join(m.group().split()).casefold()], m.group(),
+        return [ActorMention(m.start(), m.end(), self._by_name[_key(m.group())], m.group(),
                              _speaks(text, m.start(), m.end(), speech))
                 for m in self._pattern.finditer(text)
                 if not _PLACE_BEFORE.search(text[max(0, m.start() - 12):m.start()])]
@@ -78,3 +78,7 @@ def pick(mentions: list[ActorMention], near: int | None = None) -> ActorMention 
     if near is None:
         return pool[0]
     return min(pool, key=lambda m: abs(m.start - near))
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()

@@ -15,6 +15,8 @@ _MONTH_DAY = re.compile(
     rf"|\b(?P<d2>{_DAY})\s+(?:of\s+)?(?P<m2>{_MONTH})(?!\w)(?:,?\s+(?P<y2>(?:19|20)\d\d)\b)?",
     re.IGNORECASE,
 )
+_MONTH_WORDS = frozenset(MONTHS)
+_OTHER_GATE = re.compile(r"\d[-/:]\d|(?<!\d)(?:19|20)\d\d(?!\d)")
 _WEEKDAY = re.compile(r"\b(?P<w>" + "|".join(WEEKDAYS) + r")\b(?!['\u2019]s)", re.IGNORECASE)
 # Other spans whose digits are not figures: ISO and slashed dates, clock times, years in "since".
 _OTHER = re.compile(
@@ -41,10 +43,14 @@ class DateMention:
     attached: bool         # the date of a report, not of an event
 
 
-def date_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans that are dates, times or years: numbers inside them are not figures."""
-    spans = [m.span() for m in _MONTH_DAY.finditer(text)]
-    spans += [m.span() for m in _OTHER.finditer(text)]
+def date_spans(text: str, words: frozenset[str] | None = None) -> list[tuple[int, int]]:
+    """Character spans that are dates, times or years: numbers inside them are not figures.
+    `words`, the lower-cased words of the text if known, lets most texts skip the month search."""
+    spans = []
+    if words is None or not _MONTH_WORDS.isdisjoint(words):
+        spans = [m.span() for m in _MONTH_DAY.finditer(text)]
+    if _OTHER_GATE.search(text):
+        spans += [m.span() for m in _OTHER.finditer(text)]
     return spans
 
 

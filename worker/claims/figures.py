@@ -16,21 +16,21 @@ from worker.claims.numbers import Number, find_numbers
 from worker.claims.units import not_a_figure_after, unit_after
 from worker.claims.vocabulary import OVER_NOT_MIN, QUALIFIERS
 
-_QUALIFIER = {
-    kind: re.compile(r"(?<![\w-])(?:" + "|".join(
-        r"\s+".join(re.escape(w) for w in p.split()) for p in sorted(words, key=len, reverse=True)
-    ) + r")\s*$", re.IGNORECASE)
-    for kind, words in QUALIFIERS.items()
+# Qualifier phrases by their words, looked up on the last words before a number (cheaper than a
+# regex anchored at the end of the text before every number).
+_QUALIFIER: dict[str, str] = {
+    " ".join(phrase.lower().split()): kind for kind, phrases in QUALIFIERS.items() for phrase in phrases
 }
+_QUALIFIER_LENGTHS = sorted({len(p.split()) for p in _QUALIFIER}, reverse=True)
+_OPENERS = "([\"'\u201c\u2018"
+# Words right before a number that make it an identifier, a magnitude or an age.
+_LABELS = frozenset(("no", "no.", "nos", "nos.", "number", "magnitude", "aged", "age", "ages",
+                     "code", "route", "flight", "article", "resolution", "page", "chapter",
+                     "level", "category", "grade", "phase", "platform", "us", "usd", "eur",
+                     "rs", "rs.", "scale", "model", "version", "room", "unit", "gate", "line"))
+_LABEL_PAIRS = frozenset(("depth of", "scale of", "a magnitude", "the magnitude", "magnitude of"))
 _QUALIFIER_AFTER = re.compile(r"\s*(?:(?P<min>or\s+more|and\s+more|plus\b|\+)|(?P<approx>or\s+so))",
                               re.IGNORECASE)
-_BEFORE_SKIP = re.compile(
-    r"(?:[$€£¥]|\b(?:us|usd|eur|rs|no|number|nos|magnitude|depth\s+of|aged|age|ages|code|"
-    r"route|flight|article|resolution|page|chapter|level|category|grade|phase|platform|"
-    r"a\s+magnitude|the\s+magnitude|scale\s+of)\.?)\s*[-#]?\s*$|[A-Za-z]-?$|#$",
-    re.IGNORECASE,
-)
-_AGE = re.compile(r"[A-Z][\w\u2019'-]+,\s*$")
 _RANGE_JOIN = re.compile(r"^\s*(?:-|\u2013|\u2014|to|and|or)\s*$", re.IGNORECASE)
 _CHANGE_FROM = re.compile(
     r"\b(?:rose|risen|rising|rises|increased|increasing|climbed|jumped|grew|soared|up|down|fell|"
@@ -39,7 +39,9 @@ _OF_TOTAL = re.compile(r"^\s*(?:out\s+)?of\s+(?:a\s+total\s+of\s+|the\s+|all\s+|
                        re.IGNORECASE)
 _CONVERSION = re.compile(r"^\s*[(\[]\s*(?:about|some|around|roughly|approximately|nearly|almost|"
                          r"more\s+than|over|at\s+least|up\s+to|or)?\s*$", re.IGNORECASE)
-_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d$")
+_WORDS = re.compile(r"[a-z]+")
+_AGE = re.compile(r"[A-Z][\w\u2019'-]+,\s*$")
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,13 @@ class Figure:
     words: bool = False
 
 
-def read_figures(text: str) -> list[Figure]:
-    """The figures of one sentence, in order."""
-    blocked = date_spans(text)
-    numbers = [n for n in find_numbers(text)
+def read_figures(text: str, words: frozenset[str] | None = None) -> list[Figure]:
+    """The figures of one sentence, in order; `words` (its lower-cased words) gates costly
+    searches that cannot match when their words are absent."""
+    if words is None:
+        words = word_set(text)
+    blocked = date_spans(text, words)
+    numbers = [n for n in find_numbers(text, words)
                if not any(s <= n.start < e or s < n.end <= e for s, e in blocked)
                and not _skip_number(text, n)]
     figures: list[Figure] = []
@@ -87,15 +92,29 @@ def read_figures(text: str) -> list[Figure]:
 
 def _skip_number(text: str, number: Number) -> bool:
     before, after = text[max(0, number.start - 30):number.start], text[number.end:number.end + 30]
-    digits = text[number.start:number.end]
-    if _BEFORE_SKIP.search(before) or not_a_figure_after(text, number.end):
+    if not_a_figure_after(text, number.end) or _labelled(before):
         return True
-    if re.match(r"-\d+/\d|/\d|-[^\W\d_]", after) or (re.match(r"[-/]", after) and not re.match(
-            r"[-\u2013]\s*\d", after)):
-        return True  # fractions, "10-day", "7.8-magnitude"
+    first = after[:1]
+    if first == "/" or (first and first in "-\u2013" and not after[1:2].isdigit()):
+        return True  # "9/11", "10-day", "7.8-magnitude"
+    if first == "-" and "/" in after[1:6]:
+        return True  # "2-1/2 years"
+    digits = text[number.start:number.end]
     if _YEAR.match(digits) and not re.match(r"\s+(?:people|persons|[a-z]+s)\b", after):
         return True
-    return bool(_AGE.search(before) and re.match(r"\s*,", after) and number.value < 120)
+    return bool(number.value < 120 and after.lstrip().startswith(",") and _AGE.search(before))
+
+
+def _labelled(before: str) -> bool:
+    """A currency sign, a letter ('COVID-19', 'F-16') or a label ('No.', 'magnitude') before."""
+    tail = before.rstrip()
+    if not tail:
+        return False
+    if tail[-1] in "$\u20ac\u00a3\u00a5#" or (before[-1:].isalpha()) or (
+            tail[-1] == "-" and tail[-2:-1].isalpha()):
+        return True
+    chunks = tail.lower().split()
+    return chunks[-1].lstrip(_OPENERS) in _LABELS or " ".join(chunks[-2:]) in _LABEL_PAIRS
 
 
 def _range_end(text: str, numbers: list[Number], i: int) -> tuple[Number | None, list[int]]:
@@ -136,17 +155,36 @@ def _make_figure(text: str, low: Number, high: Number, is_range: bool) -> Figure
 
 def _qualifier(text: str, start: int, end: int) -> str:
     before = text[max(0, start - 40):start]
-    for kind in ("approx", "max", "min"):
-        match = _QUALIFIER[kind].search(before)
-        if match is None:
-            continue
-        if match.group().strip().lower() == "over" and _over_means_across(before[:match.start()]):
-            return "exact"
+    found = _qualifier_before(before)
+    if found is not None:
+        kind = found[0]
+        if kind == "min" and _last_words(before, 1) == ["over"]:
+            head = before.rstrip().rsplit(None, 1)[0] if len(before.split()) > 1 else ""
+            if _over_means_across(head):
+                return "exact"
         return kind
     after = _QUALIFIER_AFTER.match(text, end)
     if after is not None:
         return "min" if after.group("min") else "approx"
     return "exact"
+
+
+def _last_words(before: str, n: int) -> list[str]:
+    chunks = before.lower().split()[-n:]
+    if chunks:
+        chunks[0] = chunks[0].lstrip(_OPENERS)
+    return chunks
+
+
+def _qualifier_before(before: str) -> tuple[str, int] | None:
+    """The qualifier the text ends with, and its number of words."""
+    if not before[-1:].isspace() and before[-1:] not in _OPENERS:
+        return None
+    for n in _QUALIFIER_LENGTHS:
+        kind = _QUALIFIER.get(" ".join(_last_words(before, n)))
+        if kind is not None:
+            return kind, n
+    return None
 
 
 def _over_means_across(before: str) -> bool:
@@ -182,8 +220,13 @@ def _after_number(text: str, number: Number) -> int:
 
 def strip_qualifier(before: str) -> str:
     """`before` without the qualifier that ends it ('... rise to at least' → '... rise to')."""
-    for pattern in _QUALIFIER.values():
-        match = pattern.search(before)
-        if match is not None:
-            return before[:match.start()]
-    return before
+    found = _qualifier_before(before)
+    if found is None:
+        return before
+    parts = before.rstrip().rsplit(None, found[1])
+    return parts[0] + " " if len(parts) > found[1] else ""
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The lower-cased words of a text."""
+    return frozenset(_WORDS.findall(text.lower()))

@@ -237,12 +237,12 @@ class ClaimFinder:
         if metric == "attacks":
             return "delta"
         before = strip_qualifier(text[max(0, figure.start - 80):figure.start])
-        if _INCREMENT.search(before) or _MORE_AFTER.match(text, figure.end):
-            # "another 40 km²" adds to territory; "a further 800 missing" after a death toll
-            # is another count, unless the same count was given just before
-            if metric in _TERRITORY or any(
-                    c.metric == metric and _same_paragraph(doc, c, sentence) for c in earlier):
-                return "delta"
+        # "another 40 km²" adds to territory; "a further 800 missing" after a death toll is
+        # another count, unless the same count was given just before
+        increment = _INCREMENT.search(before) or _MORE_AFTER.match(text, figure.end)
+        if increment and (metric in _TERRITORY or any(
+                c.metric == metric and _same_paragraph(doc, c, sentence) for c in earlier)):
+            return "delta"
         if _TOTAL.search(text):
             return "total"
         state = self._is_state(sentence, figure)

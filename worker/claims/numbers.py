@@ -95,12 +95,14 @@ def _may_follow(last: str, word: str) -> bool:
     return last in _SCALES  # "hundred and five", "thousand two"; not "seven eight"
 
 
-def find_numbers(text: str) -> list[Number]:
-    """Every cardinal in `text`, in order, non-overlapping."""
+def find_numbers(text: str, words: frozenset[str] | None = None) -> list[Number]:
+    """Every cardinal in `text`, in order, non-overlapping. `words`, the lower-cased words of
+    the text if known, lets a text without number words skip their search."""
     found = [Number(m.start(), m.end(), v) for m in _DIGITS.finditer(text)
              if (v := parse_digits(m.group())) is not None]
-    for m in _WORD_RUN.finditer(text):
-        found.extend(_word_numbers(text, m))
+    if words is None or not NUMBER_WORDS.isdisjoint(words):
+        for m in _WORD_RUN.finditer(text):
+            found.extend(_word_numbers(text, m))
     found.sort(key=lambda n: n.start)
     return [n for i, n in enumerate(found) if i == 0 or n.start >= found[i - 1].end]
 

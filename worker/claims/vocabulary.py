@@ -17,8 +17,8 @@ def phrase_pattern(phrases: Iterable[str], *, flags: int = re.IGNORECASE) -> re.
     regex engine tries one branch per letter instead of every phrase at every position: the
     vocabularies here have hundreds of phrases and run on every sentence.
     """
-    fold = (lambda p: p.casefold()) if flags & re.IGNORECASE else (lambda p: p)
-    words = sorted({" ".join(fold(p).split()) for p in phrases if p.strip()})
+    fold = bool(flags & re.IGNORECASE)
+    words = sorted({" ".join((p.casefold() if fold else p).split()) for p in phrases if p.strip()})
     if not words:
         return re.compile(r"(?!)")
     return re.compile(rf"(?<![\w-])(?:{_trie(words)})(?![\w-])", flags)
