@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH, phrase_pattern
+from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH, first_words, phrase_pattern
 from worker.watchlist import Watchlist
 
 _SPEECH = phrase_pattern(SPEECH)
@@ -39,20 +39,29 @@ class ActorIndex:
                 self._by_name[_key(name)] = actor.name
         self._pattern = phrase_pattern(self._by_name) if self._by_name else None
         self._neutral = phrase_pattern(NEUTRAL_SOURCES, flags=0)
+        self._first = first_words(self._by_name)
+        self._neutral_first = first_words(NEUTRAL_SOURCES)
 
-    def neutral_speaks(self, text: str) -> bool:
+    def neutral_speaks(self, text: str, words: frozenset[str]) -> bool:
         """Whether a source that is no side ('the United Nations said') gives the figures."""
-        speech = [(m.start(), m.end(), m.group().lower()) for m in _SPEECH.finditer(text)]
+        if self._neutral_first.isdisjoint(words):
+            return False
+        speech = _speech(text)
         return any(_speaks(text, m.start(), m.end(), speech) for m in self._neutral.finditer(text))
 
-    def mentions(self, text: str) -> list[ActorMention]:
-        if self._pattern is None:
+    def mentions(self, text: str, words: frozenset[str]) -> list[ActorMention]:
+        """Actors named in `text` (whose words are `words`), and whether each speaks."""
+        if self._pattern is None or self._first.isdisjoint(words):
             return []
-        speech = [(m.start(), m.end(), m.group().lower()) for m in _SPEECH.finditer(text)]
+        found = [m for m in self._pattern.finditer(text)
+                 if not _PLACE_BEFORE.search(text[max(0, m.start() - 12):m.start()])]
+        speech = _speech(text) if found else []
         return [ActorMention(m.start(), m.end(), self._by_name[_key(m.group())], m.group(),
-                             _speaks(text, m.start(), m.end(), speech))
-                for m in self._pattern.finditer(text)
-                if not _PLACE_BEFORE.search(text[max(0, m.start() - 12):m.start()])]
+                             _speaks(text, m.start(), m.end(), speech)) for m in found]
+
+
+def _speech(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group().lower()) for m in _SPEECH.finditer(text)]
 
 
 def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]]) -> bool:

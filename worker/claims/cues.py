@@ -32,6 +32,7 @@ from worker.claims.vocabulary import (
     QUAKE,
     SIZE_BEFORE,
     SOLDIER_NOUNS,
+    first_words,
     phrase_pattern,
 )
 from worker.watchlist import Watchlist
@@ -108,7 +109,7 @@ class CueIndex:
         self._custom_area = phrase_pattern(self._custom_measure["km2"]) if measure_words else None
         self._custom_length = (phrase_pattern(self._custom_measure["km"])
                                if self._custom_measure["km"] else None)
-        self.prefilter = phrase_pattern([
+        self.first = first_words([
             *self._predicate_of, *self._noun_of, *CAPTURE, *DAMAGE, *CONTROL_EVENT,
             *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *measure_words,
             "km", "kilometers", "kilometres", "miles", "hectares", "acres", "metres", "meters",

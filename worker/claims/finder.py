@@ -13,6 +13,7 @@ from worker.claims.cues import Cue, CueIndex, Reading, elliptical
 from worker.claims.dates import report_date
 from worker.claims.figures import Figure, read_figures, strip_qualifier
 from worker.claims.model import PRECISION_RANK, Claim, Kind
+from worker.claims.numbers import NUMBER_WORDS
 from worker.claims.regions import ANAPHORA, Mention, RegionIndex
 from worker.claims.text import Sentence, split_article
 from worker.claims.vocabulary import (
@@ -27,12 +28,7 @@ from worker.claims.vocabulary import (
 from worker.metrics import WHOLE_UNITS
 from worker.watchlist import Watchlist
 
-_HAS_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundred|thousand|million)\b",
-    re.IGNORECASE,
-)
+_DIGIT = re.compile(r"\d")
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|while|but|whereas)\b|\s(?:while|whereas|but)\s",
                            re.IGNORECASE)
 _DAY_WINDOW = phrase_pattern(DAY_WINDOW)
@@ -61,12 +57,14 @@ class _Document:
 
     def regions(self, i: int) -> list[Mention]:
         if i not in self._regions:
-            self._regions[i] = self.finder.regions.mentions(self.sentences[i].text)
+            sentence = self.sentences[i]
+            self._regions[i] = self.finder.regions.mentions(sentence.text, sentence.words)
         return self._regions[i]
 
     def actors(self, i: int) -> list[ActorMention]:
         if i not in self._actors:
-            self._actors[i] = self.finder.actors.mentions(self.sentences[i].text)
+            sentence = self.sentences[i]
+            self._actors[i] = self.finder.actors.mentions(sentence.text, sentence.words)
         return self._actors[i]
 
     def default_region(self) -> str | None:
@@ -109,9 +107,15 @@ class ClaimFinder:
         doc = _Document(self, split_article(article.title or "", article.text or ""), published)
         claims: list[Claim] = []
         for sentence in doc.sentences:
-            if _HAS_NUMBER.search(sentence.text) and self.cues.prefilter.search(sentence.text):
+            if self._worth_reading(sentence):
                 claims.extend(self._sentence_claims(doc, sentence, claims))
         return _dedupe(claims)
+
+    def _worth_reading(self, sentence: Sentence) -> bool:
+        """Only sentences with a number and a metric word are read in depth."""
+        words = sentence.words
+        has_number = _DIGIT.search(sentence.text) or not NUMBER_WORDS.isdisjoint(words)
+        return bool(has_number) and not self.cues.first.isdisjoint(words)
 
     # --- one sentence -------------------------------------------------------------------------
     def _sentence_claims(self, doc: _Document, sentence: Sentence,
@@ -217,7 +221,7 @@ class ClaimFinder:
         if not self.has_actors:
             return None
         here = pick(doc.actors(sentence.index), near=figure.start)
-        if here is not None or self.actors.neutral_speaks(sentence.text):
+        if here is not None or self.actors.neutral_speaks(sentence.text, sentence.words):
             return here
         same = sorted((s for s in doc.sentences if s.paragraph == sentence.paragraph
                        and s.index != sentence.index), key=lambda s: abs(s.index - sentence.index))

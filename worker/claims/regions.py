@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.vocabulary import COUNTRIES, phrase_pattern
+from worker.claims.vocabulary import COUNTRIES, first_words, phrase_pattern, words_of
 from worker.watchlist import Watchlist
 
 # A mention after these words names an example, not the place the figure is about.
@@ -26,6 +26,9 @@ ANAPHORA = re.compile(
 )
 
 
+_PLACE_TYPES = frozenset(("county", "province", "oblast", "district", "region", "prefecture",
+                          "governorate", "municipality", "state", "island", "islands", "parish",
+                          "city", "town", "village"))
 # A name used as an adjective of whoever speaks ("Hawaii Governor Josh Green", "Libyan Red
 # Crescent") says who, not where: it governs a figure only when nothing else in the sentence does.
 _ATTRIBUTIVE = re.compile(
@@ -67,6 +70,8 @@ class RegionIndex:
         watched = set(self._by_name)
         self._foreign = phrase_pattern((c for c in COUNTRIES if _key(c) not in watched), flags=0)
         self._parent = {r.name: r.within for r in watchlist.regions}
+        self._watched_first = first_words(self._by_name)
+        self._foreign_first = first_words(COUNTRIES)
 
     def root(self, region: str) -> str:
         seen = {region}
@@ -87,8 +92,20 @@ class RegionIndex:
         """A town or province inside another watched region."""
         return self._parent.get(region) is not None
 
-    def mentions(self, text: str) -> list[Mention]:
-        """Watched regions (examples after 'including' left out) and unwatched countries."""
+    def mentions(self, text: str, words: frozenset[str] | None = None) -> list[Mention]:
+        """Watched regions (examples after 'including' left out) and unwatched countries.
+        `words` (the text's words, if known) skips searches that cannot match."""
+        words = words_of(text) if words is None else words
+        found: list[Mention] = []
+        if not self._watched_first.isdisjoint(words):
+            found += self._watched_mentions(text)
+        if not _PLACE_TYPES.isdisjoint(words):
+            found += self._other_places(text)
+        if not self._foreign_first.isdisjoint(words):
+            found += self._countries(text)
+        return sorted(found, key=lambda m: m.start)
+
+    def _watched_mentions(self, text: str) -> list[Mention]:
         found = []
         dateline = _DATELINE.match(text)
         for m in self._watched.finditer(text):
@@ -97,16 +114,24 @@ class RegionIndex:
                     dateline and m.end() <= dateline.end())
                 found.append(Mention(m.start(), m.end(), self._by_name[_key(m.group())],
                                      weak=weak))
+        return found
+
+    def _other_places(self, text: str) -> list[Mention]:
+        found = []
         for m in _OTHER_PLACE.finditer(text):
             if not self._watched.search(m.group()):
                 blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
                 found.append(Mention(m.start(), m.end(), None, blocks or "of" in m.group()))
+        return found
+
+    def _countries(self, text: str) -> list[Mention]:
+        found = []
         for m in self._foreign.finditer(text):
             if text[m.end():m.end() + 2] in ("'s", "\u2019s"):
                 continue  # "in Russia's Kursk region": a possessive names its part, not the place
             blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
             found.append(Mention(m.start(), m.end(), None, blocks))
-        return sorted(found, key=lambda m: m.start)
+        return found
 
 
 def _key(name: str) -> str:

@@ -6,6 +6,8 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+from worker.claims.vocabulary import words_of
+
 # Words after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset((
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
@@ -29,6 +31,14 @@ class Sentence:
     _starts: list[int] = field(default_factory=list, repr=False)
     _tokens: list[str] = field(default_factory=list, repr=False)
     _raw: list[str] = field(default_factory=list, repr=False)
+    _words: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The sentence's case-folded words (computed once)."""
+        if self._words is None:
+            self._words = words_of(self.text)
+        return self._words
 
     def tokens(self) -> list[str]:
         """Lower-cased tokens (words, numbers, punctuation marks)."""
