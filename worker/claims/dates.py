@@ -98,14 +98,18 @@ def _resolve_weekday(name: str, published: date | None) -> date | None:
     return published - timedelta(days=back)
 
 
-def report_date(text: str, published: date | None, before: int) -> date | None:
+_DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
+
+
+def report_date(text: str, published: date | None, before: int,
+                words: frozenset[str] | None = None) -> date | None:
     """The date the sentence gives a report it repeats, if that date is before publication.
 
     A calendar date earlier than the publication day counts; a weekday must be two days or more
     earlier, because wire copy dates the day's own news by weekday and is often published the
     next day ("..., the minister said Sunday" in a Monday paper is not a back-reference).
     """
-    if published is None:
+    if published is None or (words is not None and _DATE_WORDS.isdisjoint(words)):
         return None
     best: date | None = None
     for mention in find_dates(text, published):

@@ -23,6 +23,7 @@ from worker.claims.vocabulary import (
     PRIOR_REPORT,
     SPEECH,
     TOTAL_CUES,
+    first_words,
     phrase_pattern,
 )
 from worker.metrics import WHOLE_UNITS
@@ -34,6 +35,13 @@ _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|while|but|whereas)\b|\s(?:while|wherea
 _DAY_WINDOW = phrase_pattern(DAY_WINDOW)
 _TOTAL = phrase_pattern(TOTAL_CUES)
 _PRIOR = phrase_pattern(PRIOR_REPORT)
+_TOTAL_FIRST = first_words(TOTAL_CUES)
+_PRIOR_FIRST = first_words(PRIOR_REPORT)
+_WINDOW_FIRST = first_words(DAY_WINDOW)
+_FORECAST_WORDS = frozenset((
+    "expected", "projected", "forecast", "predicted", "likely", "set", "feared", "estimated",
+    "poised", "going", "will", "could", "may", "might", "would", "should", "can", "thinks",
+    "fears", "predicts", "projects", "forecasts", "warns", "warned"))
 _INCREMENT = re.compile(phrase_pattern(INCREMENT).pattern + r"\s*$", re.IGNORECASE)
 _MORE_AFTER = re.compile(r"\s+more\b", re.IGNORECASE)
 _SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\S+){0,4}\s*$",
@@ -163,22 +171,25 @@ class ClaimFinder:
         if region is None:
             return None
         actor = self._actor(doc, sentence, figure)
-        as_of = report_date(sentence.text, doc.published, figure.start)
-        restated = as_of is not None or _prior_report(sentence.text, figure.start)
+        as_of = report_date(sentence.text, doc.published, figure.start, sentence.words)
+        restated = as_of is not None or _prior_report(sentence, figure.start)
         return Claim(
             region=region, metric=metric, value=round(figure.value, 3), unit=unit,
             qualifier=figure.qualifier,  # type: ignore[arg-type]
             kind=self._kind(doc, sentence, figure, reading, earlier),
             actor=actor.actor if actor else None, sentence=sentence.text,
             claimant=actor.words if actor else None, as_of=as_of, restated=restated,
-            forecast=_forecast(sentence.text, figure.start), in_title=sentence.in_title,
+            forecast=_forecast(sentence, figure.start), in_title=sentence.in_title,
         )
 
     # --- region -------------------------------------------------------------------------------
     def _region(self, doc: _Document, sentence: Sentence, figure: Figure) -> str | None:
         mentions = doc.regions(sentence.index)
         strong = [m for m in mentions if not m.weak]
-        breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence.text)]
+        breaks = sentence.memo.get("breaks")
+        if breaks is None:
+            breaks = sentence.memo["breaks"] = [m.start() for m in
+                                                _CLAUSE_BREAK.finditer(sentence.text)]
         clause = bisect_right(breaks, figure.start)
         for pool in (strong, mentions):
             near = [m for m in pool if bisect_right(breaks, m.start) == clause
@@ -247,10 +258,10 @@ class ClaimFinder:
         if increment and (metric in _TERRITORY or any(
                 c.metric == metric and _same_paragraph(doc, c, sentence) for c in earlier)):
             return "delta"
-        if _TOTAL.search(text):
+        if not _TOTAL_FIRST.isdisjoint(sentence.words) and _TOTAL.search(text):
             return "total"
         state = self._is_state(sentence, figure)
-        if _has_window(text) and not state:
+        if _has_window(sentence) and not state:
             return "delta"
         if metric == "advance_km" and _ADVANCE_VERB.search(before):
             return "delta"
@@ -273,7 +284,7 @@ class ClaimFinder:
             previous = doc.sentences[i]
             if previous.paragraph != sentence.paragraph:
                 return False
-            if _has_window(previous.text):
+            if _has_window(previous):
                 return True
         return False
 
@@ -283,10 +294,16 @@ def _same_paragraph(doc: _Document, claim: Claim, sentence: Sentence) -> bool:
                for s in doc.sentences)
 
 
-def _has_window(text: str) -> bool:
+def _has_window(sentence: Sentence) -> bool:
     """A one-day window that dates the event, not the speaking ('said on TV today' is not)."""
-    return any(not _SPEECH_BEFORE.search(text[max(0, m.start() - 80):m.start()])
-               for m in _DAY_WINDOW.finditer(text))
+    if _WINDOW_FIRST.isdisjoint(sentence.words):
+        return False
+    if "window" not in sentence.memo:
+        text = sentence.text
+        sentence.memo["window"] = any(
+            not _SPEECH_BEFORE.search(text[max(0, m.start() - 80):m.start()])
+            for m in _DAY_WINDOW.finditer(text))
+    return bool(sentence.memo["window"])
 
 
 def _nearest(mentions: list[Mention], figure: Figure) -> Mention:
@@ -296,13 +313,17 @@ def _nearest(mentions: list[Mention], figure: Figure) -> Mention:
     return min(mentions, key=distance)
 
 
-def _prior_report(text: str, start: int) -> bool:
-    return any(m.start() < start for m in _PRIOR.finditer(text))
+def _prior_report(sentence: Sentence, start: int) -> bool:
+    if _PRIOR_FIRST.isdisjoint(sentence.words):
+        return False
+    return any(m.start() < start for m in _PRIOR.finditer(sentence.text))
 
 
-def _forecast(text: str, start: int) -> bool:
+def _forecast(sentence: Sentence, start: int) -> bool:
     """'expected to rise to 900', 'could exceed 50,000' (the verb may double as qualifier)."""
-    before = text[max(0, start - 100):start]
+    if _FORECAST_WORDS.isdisjoint(sentence.words):
+        return False
+    before = sentence.text[max(0, start - 100):start]
     return any(FORECAST.search(b) for b in (before.rstrip(), strip_qualifier(before)))
 
 

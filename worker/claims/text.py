@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from worker.claims.vocabulary import words_of
 
@@ -32,6 +33,7 @@ class Sentence:
     _tokens: list[str] = field(default_factory=list, repr=False)
     _raw: list[str] = field(default_factory=list, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # per-sentence caches
 
     @property
     def words(self) -> frozenset[str]:
@@ -42,11 +44,11 @@ class Sentence:
 
     def tokens(self) -> list[str]:
         """Lower-cased tokens (words, numbers, punctuation marks)."""
-        if not self._tokens and self.text:
-            for match in _TOKEN.finditer(self.text):
-                self._starts.append(match.start())
-                self._raw.append(match.group())
-                self._tokens.append(match.group().lower())
+        if not self._starts and self.text:
+            matches = list(_TOKEN.finditer(self.text))
+            self._starts = [m.start() for m in matches]
+            self._raw = [m.group() for m in matches]
+            self._tokens = [t.lower() for t in self._raw]
         return self._tokens
 
     def raw_tokens(self) -> list[str]:
@@ -56,7 +58,8 @@ class Sentence:
 
     def token_at(self, offset: int) -> int:
         """Index of the token that contains (or last starts before) character `offset`."""
-        self.tokens()
+        if not self._starts:
+            self.tokens()
         return max(bisect_right(self._starts, offset) - 1, 0)
 
     def token_from(self, offset: int) -> int:
