@@ -13,8 +13,21 @@ __all__ = ["PRECISION_RANK", "Claim", "ClaimFinder", "Kind", "Qualifier", "find_
 
 
 @lru_cache(maxsize=16)
-def _finder(watchlist: Watchlist) -> ClaimFinder:
+def _compiled(watchlist: Watchlist) -> ClaimFinder:
     return ClaimFinder(watchlist)
+
+
+_last: list[tuple[Watchlist, ClaimFinder]] = []
+
+
+def _finder(watchlist: Watchlist) -> ClaimFinder:
+    """The matcher compiled for `watchlist`, built once: the same object is found without
+    hashing it (hashing a watchlist model costs more than reading a short article)."""
+    if _last and _last[0][0] is watchlist:
+        return _last[0][1]
+    finder = _compiled(watchlist)
+    _last[:] = [(watchlist, finder)]
+    return finder
 
 
 def find_claims(article: Article, watchlist: Watchlist) -> list[Claim]:

@@ -79,14 +79,12 @@ class _Document:
         """The article's own region: the first watched one its headline names, else the widest
         region around the first one the body names."""
         if not self._default:
-            title = [m.region for s in self.sentences if s.in_title
-                     for m in self.regions(s.index) if m.region]
-            body = [m.region for i in range(len(self.sentences))
-                    for m in self.regions(i) if m.region and not m.weak]
-            if title:
-                self._default.append(title[0])
-            else:
-                self._default.append(self.finder.regions.root(body[0]) if body else None)
+            title = next((m.region for s in self.sentences if s.in_title
+                          for m in self.regions(s.index) if m.region), None)
+            body = None if title else next(
+                (m.region for i in range(len(self.sentences)) for m in self.regions(i)
+                 if m.region and not m.weak), None)
+            self._default.append(title or (self.finder.regions.root(body) if body else None))
         return self._default[0]
 
     def lead_actor(self) -> ActorMention | None:
