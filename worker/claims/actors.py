@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH, first_words, phrase_pattern
+from worker.claims.phrases import PhraseMatcher
+from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH, first_words
 from worker.watchlist import Watchlist
 
-_SPEECH = phrase_pattern(SPEECH)
+_SPEECH = PhraseMatcher(SPEECH)
 # Between a speech verb and a name after it: "claimed on Aug. 12 that Ukraine" names the object.
 # Verbs whose speaker comes after them only: "X, according to Y" is Y's claim.
 _SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
@@ -37,8 +38,8 @@ class ActorIndex:
         for actor in watchlist.actors:
             for name in actor.names:
                 self._by_name[_key(name)] = actor.name
-        self._pattern = phrase_pattern(self._by_name) if self._by_name else None
-        self._neutral = phrase_pattern(NEUTRAL_SOURCES, flags=0)
+        self._pattern = PhraseMatcher(self._by_name) if self._by_name else None
+        self._neutral = PhraseMatcher(NEUTRAL_SOURCES, case_sensitive=True)
         self._first = first_words(self._by_name)
         self._neutral_first = first_words(NEUTRAL_SOURCES)
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from worker.claims.figures import Figure
+from worker.claims.phrases import PhraseMatcher
 from worker.claims.text import Sentence
 from worker.claims.vocabulary import (
     ADVANCE,
@@ -93,21 +94,21 @@ class CueIndex:
         self._custom_measure_metric = {w: c.name for c in watchlist.custom_metrics
                                        for w in c.words if c.unit in ("km2", "km")}
         self._agent_of = {w.lower(): m for m, ws in AGENTS.items() for w in ws}
-        self._predicates = phrase_pattern([*self._predicate_of, *CAPTURE, *self._agent_of])
+        self._predicates = PhraseMatcher([*self._predicate_of, *CAPTURE, *self._agent_of])
         self._capture = {w.lower() for w in CAPTURE}
-        self._damage = phrase_pattern(DAMAGE)
-        self._control = phrase_pattern([*CONTROL_EVENT, *CONTROL_STATE])
+        self._damage = PhraseMatcher(DAMAGE)
+        self._control = PhraseMatcher([*CONTROL_EVENT, *CONTROL_STATE])
         self._state = {w.lower() for w in CONTROL_STATE}
-        self._area = phrase_pattern([*CONTROL_EVENT, *CONTROL_STATE, *AREA_EVENT])
-        self._advance = phrase_pattern(ADVANCE)
+        self._area = PhraseMatcher([*CONTROL_EVENT, *CONTROL_STATE, *AREA_EVENT])
+        self._advance = PhraseMatcher(ADVANCE)
         self._size = re.compile(phrase_pattern(SIZE_BEFORE).pattern + r"(?:\s+\w+){0,3}\s*$",
                                 re.IGNORECASE)
         self._distance = re.compile(r"\s*\)?\s*" + phrase_pattern(DISTANCE_AFTER).pattern,
                                     re.IGNORECASE)
-        self._quake = phrase_pattern(QUAKE)
+        self._quake = PhraseMatcher(QUAKE)
         measure_words = [w for ws in self._custom_measure.values() for w in ws]
-        self._custom_area = phrase_pattern(self._custom_measure["km2"]) if measure_words else None
-        self._custom_length = (phrase_pattern(self._custom_measure["km"])
+        self._custom_area = PhraseMatcher(self._custom_measure["km2"]) if measure_words else None
+        self._custom_length = (PhraseMatcher(self._custom_measure["km"])
                                if self._custom_measure["km"] else None)
         self.first = first_words([
             *self._predicate_of, *self._noun_of, *CAPTURE, *DAMAGE, *CONTROL_EVENT,
@@ -161,7 +162,7 @@ class CueIndex:
             return custom
         return "advance_km" if self._advance.search(text) else None
 
-    def _custom_match(self, pattern: re.Pattern[str] | None, text: str) -> str | None:
+    def _custom_match(self, pattern: PhraseMatcher | None, text: str) -> str | None:
         if pattern is None:
             return None
         match = pattern.search(text)

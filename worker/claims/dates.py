@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from worker.claims.vocabulary import MONTHS, SPEECH, WEEKDAYS
 
@@ -54,8 +55,10 @@ def date_spans(text: str, words: frozenset[str] | None = None) -> list[tuple[int
     return spans
 
 
-def find_dates(text: str, published: date | None) -> list[DateMention]:
-    """Calendar and weekday dates in one sentence, resolved against `published` when known."""
+@lru_cache(maxsize=64)
+def find_dates(text: str, published: date | None) -> tuple[DateMention, ...]:
+    """Calendar and weekday dates in one sentence, resolved against `published` when known
+    (cached: every figure of a sentence asks for the same dates)."""
     found: list[DateMention] = []
     for m in _MONTH_DAY.finditer(text):
         day = _resolve_month_day(m, published)
@@ -63,7 +66,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
     for m in _WEEKDAY.finditer(text):
         day = _resolve_weekday(m.group("w"), published)
         found.append(DateMention(m.start(), m.end(), day, True, _is_attached(text, m.start())))
-    return sorted(found, key=lambda d: d.start)
+    return tuple(sorted(found, key=lambda d: d.start))
 
 
 def _is_attached(text: str, start: int) -> bool:

@@ -14,6 +14,7 @@ from worker.claims.dates import report_date
 from worker.claims.figures import Figure, read_figures, strip_qualifier
 from worker.claims.model import PRECISION_RANK, Claim, Kind
 from worker.claims.numbers import NUMBER_WORDS
+from worker.claims.phrases import PhraseMatcher
 from worker.claims.regions import ANAPHORA, Mention, RegionIndex
 from worker.claims.text import Sentence, split_article
 from worker.claims.vocabulary import (
@@ -32,9 +33,9 @@ from worker.watchlist import Watchlist
 _DIGIT = re.compile(r"\d")
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|while|but|whereas)\b|\s(?:while|whereas|but)\s",
                            re.IGNORECASE)
-_DAY_WINDOW = phrase_pattern(DAY_WINDOW)
-_TOTAL = phrase_pattern(TOTAL_CUES)
-_PRIOR = phrase_pattern(PRIOR_REPORT)
+_DAY_WINDOW = PhraseMatcher(DAY_WINDOW)
+_TOTAL = PhraseMatcher(TOTAL_CUES)
+_PRIOR = PhraseMatcher(PRIOR_REPORT)
 _TOTAL_FIRST = first_words(TOTAL_CUES)
 _PRIOR_FIRST = first_words(PRIOR_REPORT)
 _WINDOW_FIRST = first_words(DAY_WINDOW)
@@ -42,7 +43,7 @@ _FORECAST_WORDS = frozenset((
     "expected", "projected", "forecast", "predicted", "likely", "set", "feared", "estimated",
     "poised", "going", "will", "could", "may", "might", "would", "should", "can", "thinks",
     "fears", "predicts", "projects", "forecasts", "warns", "warned"))
-_INCREMENT = re.compile(phrase_pattern(INCREMENT).pattern + r"\s*$", re.IGNORECASE)
+_INCREMENT = frozenset(" ".join(p.split()) for p in INCREMENT)
 _MORE_AFTER = re.compile(r"\s+more\b", re.IGNORECASE)
 _SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\S+){0,4}\s*$",
                             re.IGNORECASE)
@@ -252,7 +253,7 @@ class ClaimFinder:
         before = strip_qualifier(text[max(0, figure.start - 80):figure.start])
         # "another 40 km²" adds to territory; "a further 800 missing" after a death toll is
         # another count, unless the same count was given just before
-        increment = _INCREMENT.search(before) or _MORE_AFTER.match(text, figure.end)
+        increment = _ends_with(before, _INCREMENT) or _MORE_AFTER.match(text, figure.end)
         if increment and (metric in _TERRITORY or any(
                 c.metric == metric and _same_paragraph(doc, c, sentence) for c in earlier)):
             return "delta"
@@ -261,7 +262,7 @@ class ClaimFinder:
         state = self._is_state(sentence, figure)
         if _has_window(sentence) and not state:
             return "delta"
-        if metric == "advance_km" and _ADVANCE_VERB.search(before):
+        if metric == "advance_km" and "advanc" in before.lower() and _ADVANCE_VERB.search(before):
             return "delta"
         if metric in _TERRITORY and not state and self._window_before(doc, sentence):
             return "delta"
@@ -269,7 +270,9 @@ class ClaimFinder:
 
     def _is_state(self, sentence: Sentence, figure: Figure) -> bool:
         """Whether the nearest control word says what is held ('now control 82'), not taken."""
-        controls = self.cues.control_cues(sentence)
+        controls = sentence.memo.get("controls")
+        if controls is None:
+            controls = sentence.memo["controls"] = self.cues.control_cues(sentence)
         if not controls:
             return False
         at = sentence.token_at(figure.start)
@@ -285,6 +288,12 @@ class ClaimFinder:
             if _has_window(previous):
                 return True
         return False
+
+
+def _ends_with(text: str, phrases: frozenset[str]) -> bool:
+    """Whether the last one to three words of `text` are one of `phrases`."""
+    words = text.lower().split()[-3:]
+    return any(" ".join(words[-n:]) in phrases for n in (1, 2, 3) if len(words) >= n)
 
 
 def _same_paragraph(doc: _Document, claim: Claim, sentence: Sentence) -> bool:

@@ -33,7 +33,7 @@ _WORD_RUN = re.compile(
 )
 # Digits: "1,150", "1 150" (thin or plain space between thousands), "1.5", "2.5 million".
 _DIGITS = re.compile(
-    r"(?<![\w.,/])(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,])|\d+)(?:\.\d+)?"
+    r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,])|\d+)(?:\.\d+)?"
     r"(?:\s+(?:hundred|thousand|million|billion)\b)?(?![\w/]|[.,]\d)",
     re.IGNORECASE,
 )
@@ -98,8 +98,11 @@ def _may_follow(last: str, word: str) -> bool:
 def find_numbers(text: str, words: frozenset[str] | None = None) -> list[Number]:
     """Every cardinal in `text`, in order, non-overlapping. `words`, the lower-cased words of
     the text if known, lets a text without number words skip their search."""
+    # the regex starts with a digit so the engine can skip ahead to digits; what may not come
+    # before a number (a letter, a decimal point, a slash) is checked here
     found = [Number(m.start(), m.end(), v) for m in _DIGITS.finditer(text)
-             if (v := parse_digits(m.group())) is not None]
+             if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_.,/"))
+             and (v := parse_digits(m.group())) is not None]
     if words is None or not NUMBER_WORDS.isdisjoint(words):
         for m in _WORD_RUN.finditer(text):
             found.extend(_word_numbers(text, m))

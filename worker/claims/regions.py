@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.vocabulary import COUNTRIES, first_words, phrase_pattern, words_of
+from worker.claims.phrases import PhraseMatcher
+from worker.claims.vocabulary import COUNTRIES, first_words, words_of
 from worker.watchlist import Watchlist
 
 # A mention after these words names an example, not the place the figure is about.
@@ -66,9 +67,10 @@ class RegionIndex:
         for region in watchlist.regions:
             for name in region.names:
                 self._by_name[_key(name)] = region.name
-        self._watched = phrase_pattern(self._by_name)
+        self._watched = PhraseMatcher(self._by_name)
         watched = set(self._by_name)
-        self._foreign = phrase_pattern((c for c in COUNTRIES if _key(c) not in watched), flags=0)
+        self._foreign = PhraseMatcher((c for c in COUNTRIES if _key(c) not in watched),
+                                      case_sensitive=True)
         self._parent = {r.name: r.within for r in watchlist.regions}
         self._watched_first = first_words(self._by_name)
         self._foreign_first = first_words(COUNTRIES)
