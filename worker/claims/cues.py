@@ -52,6 +52,9 @@ _INCREMENT_BEFORE = re.compile(
     r"soared)(?:\s+to)?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
+_TOTAL_TO = re.compile(r"\b(?:total|tally|toll|count|number)\b[^.;]*\bto\s+$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Cue:
     first: int   # token index of its first word
@@ -202,6 +205,7 @@ class CueIndex:
     def _head(self, sentence: Sentence, i: int) -> tuple[str, int]:
         """The noun a count counts: a metric, 'person', 'bare' (none) or 'unknown'."""
         tokens, raw = sentence.tokens(), sentence.raw_tokens()
+        named = False  # a capitalised word seen: "51 Russian attacks", or "two Canadians were"
         for j in range(i, min(i + 4, len(tokens))):
             word = tokens[j]
             phrase = self._noun_phrase(tokens, j)
@@ -215,11 +219,13 @@ class CueIndex:
                 return "person", j
             if not word[0].isalpha():
                 return "bare", -1
-            if j == i and (word in FUNCTION_WORDS
-                           or word in self._predicate_of or word in self._capture):
-                return "bare", -1
-            if word in MODIFIERS or raw[j][0].isupper():
-                continue  # "51 Russian attacks", "151 more buildings"
+            if word in MODIFIERS:
+                continue  # "151 more buildings", "13 more near Toretsk"
+            if word in FUNCTION_WORDS or word in self._predicate_of or word in self._capture:
+                return ("unknown" if named else "bare"), -1
+            if raw[j][0].isupper():
+                named = True
+                continue  # "51 Russian attacks"
             return "unknown", -1
         return "bare", -1
 
@@ -276,5 +282,7 @@ class CueIndex:
 
 
 def elliptical(sentence: Sentence, figure: Figure) -> bool:
-    """'... and another 13 near Toretsk': a count whose noun is the previous figure's."""
-    return _INCREMENT_BEFORE.search(sentence.text[max(0, figure.start - 40):figure.start]) is not None
+    """'... and another 13 near Toretsk', '... bringing the total to 9': a count whose noun is
+    the previous figure's."""
+    before = sentence.text[max(0, figure.start - 100):figure.start]
+    return bool(_INCREMENT_BEFORE.search(before[-40:]) or _TOTAL_TO.search(before))

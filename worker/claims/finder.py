@@ -15,7 +15,7 @@ from worker.claims.figures import Figure, read_figures, strip_qualifier
 from worker.claims.model import PRECISION_RANK, Claim, Kind
 from worker.claims.numbers import NUMBER_WORDS
 from worker.claims.phrases import PhraseMatcher
-from worker.claims.regions import ANAPHORA, Mention, RegionIndex
+from worker.claims.regions import ANAPHORA, Mention, RegionIndex, town_word
 from worker.claims.text import Sentence, split_article
 from worker.claims.vocabulary import (
     DAY_WINDOW,
@@ -47,7 +47,7 @@ _INCREMENT = frozenset(" ".join(p.split()) for p in INCREMENT)
 _MORE_AFTER = re.compile(r"\s+more\b", re.IGNORECASE)
 _SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\S+){0,4}\s*$",
                             re.IGNORECASE)
-_ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing|e)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
+_ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
 # Metrics that only grow by events in the field: an increment is always a delta.
 _TERRITORY = frozenset(("area_km2", "settlements", "advance_km"))
 
@@ -77,15 +77,23 @@ class _Document:
         return self._actors[i]
 
     def default_region(self) -> str | None:
-        """The article's own region: the first watched one its headline names, else the widest
-        region around the first one the body names."""
+        """The article's own region, for figures whose paragraph names none: the headline's
+        first watched region, narrowed to the first one the lead paragraph names when that lies
+        inside it ('Brazil floods ...' then 'in the state of Rio Grande do Sul'); without one in
+        the headline, the widest region around the first one the body names."""
         if not self._default:
+            index = self.finder.regions
             title = next((m.region for s in self.sentences if s.in_title
                           for m in self.regions(s.index) if m.region), None)
-            body = None if title else next(
-                (m.region for i in range(len(self.sentences)) for m in self.regions(i)
-                 if m.region and not m.weak), None)
-            self._default.append(title or (self.finder.regions.root(body) if body else None))
+            lead = next((m.region for s in self.sentences if s.paragraph == 1
+                         for m in self.regions(s.index) if m.region and not m.weak), None)
+            if title is not None:
+                narrower = lead is not None and index.within(lead, title)
+                self._default.append(lead if narrower else title)
+            else:
+                body = next((m.region for i in range(len(self.sentences))
+                             for m in self.regions(i) if m.region and not m.weak), None)
+                self._default.append(index.root(body) if body else None)
         return self._default[0]
 
     def lead_actor(self) -> ActorMention | None:
@@ -201,10 +209,11 @@ class ClaimFinder:
                 return _nearest(watched, figure).region
         if any(m.blocks for m in mentions):
             return None
-        if ANAPHORA.search(sentence.text):
-            local = self._last_local(doc, sentence)
-            if local:
-                return local
+        anaphora = ANAPHORA.search(sentence.text)
+        if anaphora:
+            named = self._referent(doc, sentence, anaphora.group("kind"))
+            if named:
+                return named
         for i in range(sentence.index - 1, -1, -1):
             previous = doc.sentences[i]
             if previous.paragraph != sentence.paragraph:
@@ -214,20 +223,27 @@ class ClaimFinder:
                 return carried[-1].region
         return doc.default_region()
 
-    def _last_local(self, doc: _Document, sentence: Sentence) -> str | None:
-        """The town (or province) 'the city' ('the province') refers to: in the nearest earlier
-        sentence naming local regions, the most (least) deeply nested one."""
-        wide = bool(re.search(r"\bprovince\b", sentence.text, re.IGNORECASE))
+    def _referent(self, doc: _Document, sentence: Sentence, kind: str) -> str | None:
+        """The watched place 'the city' (the most nested town named last) or 'the province'
+        (a region whose names say it is a province) refers to, in the nearest earlier sentence
+        naming one."""
         for i in range(sentence.index - 1, -1, -1):
-            local = [m.region for m in doc.regions(i)
-                     if m.region and self.regions.is_local(m.region)]
-            if local:
-                depth = self.regions.depth
-                return min(local, key=depth) if wide else max(local, key=depth)
+            named = [m.region for m in doc.regions(i) if m.region]
+            if town_word(kind):
+                local = [r for r in named if self.regions.is_local(r)]
+                if local:
+                    return max(local, key=self.regions.depth)
+            else:
+                typed = [r for r in named if kind.lower() in self.regions.kind_names(r)]
+                if typed:
+                    return typed[-1]
         return None
 
     # --- actor --------------------------------------------------------------------------------
     def _actor(self, doc: _Document, sentence: Sentence, figure: Figure) -> ActorMention | None:
+        """Who makes the claim: an actor named in the sentence (a speaker first), else in its
+        paragraph, else the speaker of one of the two paragraphs before (none if that is a
+        neutral source such as the UN), else the article's lead speaker."""
         if not self.has_actors:
             return None
         here = pick(doc.actors(sentence.index), near=figure.start)
@@ -242,6 +258,14 @@ class ClaimFinder:
         for mentions in (doc.actors(s.index) for s in same):
             if mentions:
                 return mentions[0]
+        for paragraph in (sentence.paragraph - 1, sentence.paragraph - 2):
+            before = [s for s in doc.sentences if s.paragraph == paragraph and not s.in_title]
+            for earlier in reversed(before):
+                speaking = [m for m in doc.actors(earlier.index) if m.speaks]
+                if speaking:
+                    return speaking[-1]
+                if self.actors.neutral_speaks(earlier.text, earlier.words):
+                    return None
         return doc.lead_actor()
 
     # --- kind ---------------------------------------------------------------------------------

@@ -19,12 +19,13 @@ _LOCATIVE = re.compile(
     r"north-?eastern|north-?western|south-?eastern|south-?western|coastal|rural))*\s+$",
     re.IGNORECASE,
 )
-# "the city", "the coastal town": the last town mentioned, not the country.
+# "the city", "the coastal town", "the province": a place named before (see RegionIndex.refers_to).
 ANAPHORA = re.compile(
-    r"\bthe\s+(?:\w+\s+)?(?:city|town|village|port|settlement|municipality|province)(?:['\u2019]s)?"
-    r"(?!\w|\s+of\b)",
+    r"\bthe\s+(?:\w+\s+)?(?P<kind>city|town|village|port|settlement|municipality|province|region|"
+    r"oblast|state|county|district)(?:['\u2019]s)?(?!\w|\s+of\b)",
     re.IGNORECASE,
 )
+_TOWN_WORDS = frozenset(("city", "town", "village", "port", "settlement", "municipality"))
 
 
 _PLACE_TYPES = frozenset(("county", "province", "oblast", "district", "region", "prefecture",
@@ -41,7 +42,9 @@ _ATTRIBUTIVE = re.compile(
     re.IGNORECASE,
 )
 # A dateline opens an article: "LAHAINA, Hawaii (Wire) -" says where the reporter is.
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'/-]+(?:,\s*[\w. ]+)?\s*(?:\([^)]*\))?\s*[-\u2013\u2014]\s")
+_DATELINE = re.compile(
+    r"[A-Z][A-Z.'/ -]*[A-Z](?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?\s*(?:\([^)]*\))?\s*"
+    r"(?:[-\u2013\u2014]\s|(?=\s[A-Z]))")
 # Places the watchlist does not name, written as "X County", "the city of X".
 _OTHER_PLACE = re.compile(
     r"\b(?:[A-Z][\w'\u2019-]+\s+){1,3}(?:County|Province|Oblast|District|Region|Prefecture|"
@@ -72,6 +75,7 @@ class RegionIndex:
         self._foreign = PhraseMatcher((c for c in COUNTRIES if _key(c) not in watched),
                                       case_sensitive=True)
         self._parent = {r.name: r.within for r in watchlist.regions}
+        self._names_of = {r.name: " ".join(r.names).casefold() for r in watchlist.regions}
         self._watched_first = first_words(self._by_name)
         self._foreign_first = first_words(COUNTRIES)
 
@@ -89,6 +93,20 @@ class RegionIndex:
             region, depth = parent, depth + 1
             seen.add(region)
         return depth
+
+    def kind_names(self, region: str) -> str:
+        """The region's names run together, to read its kind from ('Hatay province')."""
+        return self._names_of.get(region, "")
+
+    def within(self, region: str, ancestor: str) -> bool:
+        """Whether `region` lies (at any depth) inside `ancestor`."""
+        seen = {region}
+        while (parent := self._parent.get(region)) and parent not in seen:
+            if parent == ancestor:
+                return True
+            region = parent
+            seen.add(region)
+        return False
 
     def is_local(self, region: str) -> bool:
         """A town or province inside another watched region."""
@@ -139,3 +157,8 @@ class RegionIndex:
 def _key(name: str) -> str:
     """A name as looked up: case and runs of spaces do not matter."""
     return " ".join(name.split()).casefold()
+
+
+def town_word(kind: str) -> bool:
+    """'the city', 'the town': a word for a town rather than a province or region."""
+    return kind.lower() in _TOWN_WORDS

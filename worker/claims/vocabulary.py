@@ -190,7 +190,8 @@ DAY_WINDOW = ("over the past day", "over the last day", "in the past day", "in t
               "overnight", "the day before", "yesterday", "today", "per day",
               "in a single day", "in one day", "since midnight", "this morning", "last night",
               "over the past week", "in the past week", "this week", "within a day")
-TOTAL_CUES = ("in total", "a total of", "total of", "so far", "to date", "altogether", "overall",
+TOTAL_CUES = ("in total", "a total of", "total of", "the total", "bringing the total",
+              "bringing its total", "tally", "so far", "to date", "altogether", "overall",
               "in all", "cumulative", "since the beginning of the operation",
               "since the start of the operation", "since the beginning of the offensive",
               "since the start of the offensive", "since the beginning of the incursion",
