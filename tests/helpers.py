@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import email.utils
 import html
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pytest_httpserver import HTTPServer
+from sqlmodel import select
 from sqlalchemy import Engine
 from werkzeug import Request, Response
 
@@ -75,3 +77,41 @@ class FeedSite:
 def make_context(watchlist: Watchlist, engine: Engine, echoed: list[str] | None = None) -> pipeline.Context:
     sink = echoed if echoed is not None else []
     return pipeline.Context(watchlist, engine, make_client(), notify.apprise_sender(watchlist.notify, sink.append))
+
+
+def record_change(engine: Engine, old: float = 82, new: float = 92, region: str = "Kursk",
+                  metric: str = "settlements", actor: str = "Ukraine", sentence: str | None = None,
+                  title: str = "Kursk update", url: str | None = "https://news.example/kursk") -> int:
+    """Store two claims of one series and the change between them, as an article would; its id."""
+    from datetime import UTC
+
+    from worker.db import ChangeRecord, ClaimRecord, ItemRecord, SeriesRecord, session_scope
+
+    with session_scope(engine) as session:
+        item = ItemRecord(key=f"test:{uuid.uuid4().hex}", source="seeds", title=title, url=url,
+                          outlet="Test Wire", published=datetime(2024, 8, 20, tzinfo=UTC))
+        session.add(item)
+        session.flush()
+        assert item.id is not None
+        claims = [ClaimRecord(item_id=item.id, region=region, metric=metric, actor=actor, value=v,
+                              unit="count", qualifier="exact", kind="total",
+                              sentence=sentence or f"Forces control {v:.0f} settlements in {region}.")
+                  for v in (old, new)]
+        session.add_all(claims)
+        session.flush()
+        assert claims[0].id is not None and claims[1].id is not None
+        series = session.exec(select(SeriesRecord).where(
+            SeriesRecord.region == region, SeriesRecord.metric == metric,
+            SeriesRecord.actor == actor)).first() or SeriesRecord(
+            region=region, metric=metric, actor=actor, claim_id=claims[1].id, value=new, qualifier="exact")
+        session.add(series)
+        session.flush()
+        assert series.id is not None
+        change = ChangeRecord(series_id=series.id, region=region, metric=metric, actor=actor,
+                              old_claim_id=claims[0].id, new_claim_id=claims[1].id, old_value=old,
+                              new_value=new, old_qualifier="exact", new_qualifier="exact",
+                              revision=new < old, created_at=datetime.now(UTC))
+        session.add(change)
+        session.flush()
+        assert change.id is not None
+        return change.id

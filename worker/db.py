@@ -114,7 +114,11 @@ class ChangeRecord(SQLModel, table=True):
 
 
 class DeliveryRecord(SQLModel, table=True):
-    """The outbox: one row per change and notification target, written before anything is sent."""
+    """The outbox: one row per change and notification target, written before anything is sent.
+
+    status: pending → sending (leased to one worker until lease_until) → sent, or back to pending
+    with next_attempt_at, or failed after the last attempt.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("change_id", "target"),)
@@ -126,6 +130,8 @@ class DeliveryRecord(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     next_attempt_at: datetime | None = _when()
     sent_at: datetime | None = _when()
+    lease_until: datetime | None = _when()
+    lease_token: str | None = None
 
 
 class FeedRecord(SQLModel, table=True):

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import Engine
 
-from worker import extract, fetch, notify, sources, store
+from worker import extract, fetch, notify, outbox, sources, store
 from worker.article import Article
 from worker.claims import Claim, find_claims
 from worker.db import ChangeRecord, ItemRecord, session_scope, utcnow
@@ -172,8 +172,8 @@ def read_article(ctx: Context, item: ItemRecord) -> Article:
 
 
 def deliver(ctx: Context, respect_backoff: bool = True) -> int:
-    with session_scope(ctx.engine) as session:
-        return notify.deliver_pending(session, ctx.send, respect_backoff)
+    """Send what the outbox holds; a scan passes respect_backoff=False to retry failures at once."""
+    return outbox.deliver_pending(ctx.engine, ctx.watchlist.notify, ctx.send, respect_backoff)
 
 
 def run_once(ctx: Context, on_item: Callable[[ItemOutcome], None] | None = None,
