@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event
+from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -149,6 +149,15 @@ class FeedRecord(SQLModel, table=True):
     items_seen: int = 0
 
 
+class LeaseRecord(SQLModel, table=True):
+    """A lock with an expiry, shared by every process on every machine: held by one at a time."""
+
+    __tablename__ = "leases"
+    name: str = Field(sa_column=Column(Text, primary_key=True))
+    holder: str = Field(sa_column=Column(Text, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets a folder, WAL and a busy timeout for concurrent workers."""
     parsed = make_url(url)
@@ -178,7 +187,13 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Create missing tables; workers starting together on PostgreSQL take turns."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Two processes creating the same table at once fail on a catalog unique index.
+            connection.execute(text(
+                "SELECT pg_advisory_xact_lock(hashtext('claimwatch schema ' || current_schema()))"))
+        SQLModel.metadata.create_all(connection)
 
 
 @contextmanager

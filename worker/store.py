@@ -127,12 +127,12 @@ def _claim_record(item_id: int, claim: Claim, as_of: datetime | None, stands: bo
 def _update_series(session: Session, claim: ClaimRecord) -> ChangeRecord | None:
     assert claim.id is not None
     series = _lock_series(session, claim)
-    new = Figure(claim.value, claim.qualifier, claim.as_of)
     if series is None:
-        session.add(SeriesRecord(region=claim.region, metric=claim.metric, actor=claim.actor,
-                                 claim_id=claim.id, value=claim.value, qualifier=claim.qualifier,
-                                 as_of=claim.as_of))
-        return None
+        if _insert_series(session, claim):
+            return None  # the first figure of a series is not a change
+        series = _lock_series(session, claim)  # another worker created it a moment ago
+        assert series is not None
+    new = Figure(claim.value, claim.qualifier, claim.as_of)
     verdict = judge(Figure(series.value, series.qualifier, series.as_of), new)
     if verdict is not Verdict.CHANGE:
         return None
@@ -147,6 +147,20 @@ def _update_series(session: Session, claim: ClaimRecord) -> ChangeRecord | None:
     session.add_all([series, change])
     session.flush()
     return change
+
+
+def _insert_series(session: Session, claim: ClaimRecord) -> bool:
+    """Start the series with this claim unless it exists; False when another worker won the race.
+
+    A plain INSERT would fail on the unique key when two workers start the same series at once
+    (PostgreSQL waits for the first to commit, then reports the conflict); this one does nothing.
+    """
+    row = {"region": claim.region, "metric": claim.metric, "actor": claim.actor,
+           "claim_id": claim.id, "value": claim.value, "qualifier": claim.qualifier,
+           "as_of": claim.as_of}
+    result = session.execute(_insert_ignoring_duplicates(session, SeriesRecord).values(row))
+    inserted: int = result.rowcount  # type: ignore[attr-defined]
+    return inserted == 1
 
 
 def _lock_series(session: Session, claim: ClaimRecord) -> SeriesRecord | None:
