@@ -16,6 +16,7 @@ import pytest
 import yaml
 from sqlalchemy import Engine, create_engine, text
 
+from tests.helpers import Site
 from worker.db import create_schema, make_engine
 from worker.watchlist import Watchlist, load_watchlist
 
@@ -164,3 +165,12 @@ def mailbox() -> Iterator[MailBox]:
     controller.start()
     yield box
     controller.stop()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """A raw HTTP site on 127.0.0.1: set `routes[path]` to a handler."""
+    s = Site()
+    yield s
+    s.server.shutdown()
+    s.server.server_close()
