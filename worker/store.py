@@ -53,9 +53,9 @@ def add_items(session: Session, items: Sequence[NewItem]) -> int:
         return 0
     now = utcnow()
     rows = [{**item.__dict__, "status": "pending", "attempts": 0, "found_at": now} for item in items]
-    result = session.execute(_insert_ignoring_duplicates(session, ItemRecord).values(rows))
-    count: int = result.rowcount  # type: ignore[attr-defined]
-    return max(count, 0)
+    # RETURNING, not rowcount: psycopg reports 0 rows for a multi-row INSERT … ON CONFLICT DO NOTHING
+    statement = _insert_ignoring_duplicates(session, ItemRecord).values(rows)
+    return len(session.execute(statement.returning(col(ItemRecord.id))).all())
 
 
 def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
