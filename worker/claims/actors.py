@@ -14,7 +14,7 @@ _SPEECH = PhraseMatcher(SPEECH)
 # Verbs whose speaker comes after them only: "X, according to Y" is Y's claim.
 _SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
 # A country actor after a locative names a place: "in Russia's Kursk region", "into Ukraine".
-_PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|of|near)\s+$",
+_PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|near)\s+$",
                            re.IGNORECASE)
 # After an inverted speaker the clause ends: "..., said Ukraine's General Staff."
 _ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d]|$)")

@@ -101,9 +101,8 @@ class _Document:
         if not self._lead:
             lead = [s for s in self.sentences if s.paragraph <= 3]
             mentions = [m for s in lead for m in self.actors(s.index)]
-            first_par = [m for s in lead if s.paragraph <= 1 for m in self.actors(s.index)]
             self._lead.append(next((m for m in mentions if m.speaks), None)
-                              or (first_par[0] if first_par else None))
+                              or (mentions[0] if mentions else None))
         return self._lead[0]
 
 

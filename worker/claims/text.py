@@ -97,7 +97,13 @@ def split_article(title: str, text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     if title.strip():
         sentences.append(Sentence(title.strip(), 0, 0, in_title=True))
-    for number, match in enumerate(_PARAGRAPHS.finditer(text), start=1):
+    headline = " ".join(title.split()).casefold()
+    number = 0
+    for match in _PARAGRAPHS.finditer(text):
+        line = " ".join(match.group().split())
+        if not line or (number == 0 and headline and line.casefold() == headline):
+            continue  # blank, or the headline repeated as the first line of the page's text
+        number += 1
         for piece in split_sentences(match.group()):
             sentences.append(Sentence(piece, number, len(sentences)))
     return sentences
