@@ -52,6 +52,7 @@ _INCREMENT_BEFORE = re.compile(
     r"soared)(?:\s+to)?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
+_OF_THEM = re.compile(r"\s+of\s+(?:them|whom|which|those|these)\b", re.IGNORECASE)
 _TOTAL_TO = re.compile(r"\b(?:total|tally|toll|count|number)\b[^.;]*\bto\s+$", re.IGNORECASE)
 
 
@@ -253,13 +254,22 @@ class CueIndex:
 
     def _right_cue(self, tokens: list[str], cues: list[Cue], i: int,
                    bounds: list[int]) -> Cue | None:
-        for j in range(i, min(i + 8, len(tokens))):
+        aside = False  # one aside between commas may be skipped: "1.8 million people, nearly
+        j, last = i, min(i + 8, len(tokens))  # 80% of the population, have been displaced"
+        while j < last:
+            if tokens[j] == "," and not aside:
+                close = next((k for k in range(j + 1, min(j + 12, len(tokens)))
+                              if tokens[k] in (",", ".", ";") or k in bounds), None)
+                if close is not None and tokens[close] == ",":
+                    aside, j, last = True, close + 1, min(close + 9, len(tokens))
+                    continue
             if tokens[j] in _RIGHT_STOP or j in bounds:
                 return None
             cue = next((c for c in cues if c.first == j and not c.metric.startswith("agent:")),
                        None)
             if cue is not None:
                 return cue
+            j += 1
         return None
 
     def _left_cue(self, tokens: list[str], cues: list[Cue], start: int, used: set[Cue],
@@ -285,4 +295,5 @@ def elliptical(sentence: Sentence, figure: Figure) -> bool:
     """'... and another 13 near Toretsk', '... bringing the total to 9': a count whose noun is
     the previous figure's."""
     before = sentence.text[max(0, figure.start - 100):figure.start]
-    return bool(_INCREMENT_BEFORE.search(before[-40:]) or _TOTAL_TO.search(before))
+    return bool(_INCREMENT_BEFORE.search(before[-40:]) or _TOTAL_TO.search(before)
+                or _OF_THEM.match(sentence.text, figure.end))

@@ -201,11 +201,11 @@ class ClaimFinder:
             near = [m for m in pool if bisect_right(breaks, m.start) == clause
                     and (m.region or m.blocks)]
             if near:
-                return _nearest(near, figure).region
+                return _nearest(near, figure, sentence).region
         for pool in (strong, mentions):
             watched = [m for m in pool if m.region]
             if watched:
-                return _nearest(watched, figure).region
+                return _nearest(watched, figure, sentence).region
         if any(m.blocks for m in mentions):
             return None
         anaphora = ANAPHORA.search(sentence.text)
@@ -336,10 +336,17 @@ def _has_window(sentence: Sentence) -> bool:
     return bool(sentence.memo["window"])
 
 
-def _nearest(mentions: list[Mention], figure: Figure) -> Mention:
+def _nearest(mentions: list[Mention], figure: Figure, sentence: Sentence) -> Mention:
+    """The mention closest to the figure in words, a comma counting as three words (a figure
+    belongs with its own phrase: 'kills at least 157, many in remote X' is not about X)."""
+    tokens = sentence.tokens()
+    at, end = sentence.token_at(figure.start), sentence.token_at(max(figure.end - 1, 0))
+
     def distance(m: Mention) -> tuple[int, int]:
-        gap = figure.start - m.end if m.end <= figure.start else m.start - figure.end
-        return (max(gap, 0), 1 if m.start > figure.start else 0)
+        first, last = sentence.token_at(m.start), sentence.token_at(max(m.end - 1, 0))
+        lo, hi = (last, at) if last < at else (end, first)
+        between = tokens[lo + 1:hi]
+        return (len(between) + 3 * between.count(","), 1 if m.start > figure.start else 0)
     return min(mentions, key=distance)
 
 

@@ -48,7 +48,8 @@ _DATELINE = re.compile(
 # Places the watchlist does not name, written as "X County", "the city of X".
 _OTHER_PLACE = re.compile(
     r"\b(?:[A-Z][\w'\u2019-]+\s+){1,3}(?:County|Province|Oblast|District|Region|Prefecture|"
-    r"Governorate|Municipality|State|Island|Islands|Parish)\b"
+    r"Governorate|Municipality|State|Island|Islands|Parish|county|province|oblast|district|"
+    r"region|prefecture|governorate|municipality)\b"
     r"|\b(?:city|town|village|province|district|region|county)\s+of\s+(?:[A-Z][\w'\u2019-]+\s?){1,3}"
 )
 
