@@ -45,7 +45,7 @@ _WORDS = re.compile(r"[a-z]+")
 _AGE = re.compile(r"[A-Z][\w\u2019'-]+,\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Figure:
     """A number that may be a claim. `start`..`end` spans the number (or range) and its unit."""
 

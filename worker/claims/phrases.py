@@ -15,18 +15,23 @@ from itertools import pairwise
 
 _WORD = re.compile(r"\w+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
-_CACHE: dict[str, list[tuple[int, int, str, str]]] = {}
+Word = tuple[int, int, str, str]  # start, end, case-folded, as written
+_CACHE: dict[str, tuple[list[Word], dict[str, list[int]]]] = {}
 _CACHE_SIZE = 256
 
 
-def _words(text: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, case-folded, as written) for every word of `text`, cached per text."""
+def _words(text: str) -> tuple[list[Word], dict[str, list[int]]]:
+    """Every word of `text`, and where each case-folded word occurs; cached per text, since
+    every phrase list reads the same sentences."""
     found = _CACHE.get(text)
     if found is None:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()
-        found = [(m.start(), m.end(), m.group().casefold(), m.group()) for m in _WORD.finditer(text)]
-        _CACHE[text] = found
+        words = [(m.start(), m.end(), m.group().casefold(), m.group()) for m in _WORD.finditer(text)]
+        where: dict[str, list[int]] = {}
+        for i, word in enumerate(words):
+            where.setdefault(word[2], []).append(i)
+        found = _CACHE[text] = (words, where)
     return found
 
 
@@ -79,21 +84,25 @@ class PhraseMatcher:
         self.first_words = frozenset(w.casefold() for w in self._starts)
 
     def finditer(self, text: str) -> Iterator[PhraseMatch]:
-        words = _words(text)
-        i = 0
-        while i < len(words):
+        words, where = _words(text)
+        starts = self.first_words & where.keys()  # only where a phrase can begin
+        if not starts:
+            return
+        positions = sorted(i for word in starts for i in where[word])
+        free = 0  # matches do not overlap
+        for i in positions:
+            if i < free:
+                continue
             entries = self._starts.get(words[i][3] if self._exact else words[i][2])
             length = self._match(text, words, i, entries) if entries else 0
             if length:
                 yield PhraseMatch(text, words[i][0], words[i + length - 1][1])
-                i += length
-            else:
-                i += 1
+                free = i + length
 
     def search(self, text: str) -> PhraseMatch | None:
         return next(self.finditer(text), None)
 
-    def _match(self, text: str, words: list[tuple[int, int, str, str]], i: int,
+    def _match(self, text: str, words: list[Word], i: int,
                entries: list[_Phrase]) -> int:
         """Number of words of the longest phrase matching at word i (0 if none)."""
         key = 3 if self._exact else 2
