@@ -17,7 +17,7 @@ _SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
 _PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|near)\s+$",
                            re.IGNORECASE)
 # After an inverted speaker the clause ends: "..., said Ukraine's General Staff."
-_ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d]|$)")
+_ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d](?:\s|$)|$)")
 _TITLES_ONLY = re.compile(r"\s*(?:the\s+|by\s+)?(?:[A-Z][\w.-]*\s+){0,3}")
 
 

@@ -26,6 +26,7 @@ from worker.claims.vocabulary import (
     DISTANCE_AFTER,
     FUNCTION_WORDS,
     LINKING,
+    LOSSES,
     METRIC_NOUNS,
     MODIFIERS,
     PERSON_NOUNS,
@@ -52,6 +53,8 @@ _INCREMENT_BEFORE = re.compile(
     r"soared)(?:\s+to)?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
+_ATTACK_VERB = re.compile(r"\b(?:attacked|shelled|struck|hit|targeted|bombed|bombarded|fired\s+on|"
+                          r"fired\s+at|stormed|assaulted|raided)\b", re.IGNORECASE)
 _OF_THEM = re.compile(r"\s+of\s+(?:them|whom|which|those|these)\b", re.IGNORECASE)
 _TOTAL_TO = re.compile(r"\b(?:total|tally|toll|count|number)\b[^.;]*\bto\s+$", re.IGNORECASE)
 
@@ -98,7 +101,8 @@ class CueIndex:
         self._custom_measure_metric = {w: c.name for c in watchlist.custom_metrics
                                        for w in c.words if c.unit in ("km2", "km")}
         self._agent_of = {w.lower(): m for m, ws in AGENTS.items() for w in ws}
-        self._predicates = PhraseMatcher([*self._predicate_of, *CAPTURE, *self._agent_of])
+        self._predicates = PhraseMatcher([*self._predicate_of, *CAPTURE, *self._agent_of,
+                                          *LOSSES])
         self._capture = {w.lower() for w in CAPTURE}
         self._damage = PhraseMatcher(DAMAGE)
         self._control = PhraseMatcher([*CONTROL_EVENT, *CONTROL_STATE])
@@ -116,7 +120,8 @@ class CueIndex:
                                if self._custom_measure["km"] else None)
         self.first = first_words([
             *self._predicate_of, *self._noun_of, *CAPTURE, *DAMAGE, *CONTROL_EVENT,
-            *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *measure_words,
+            *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *measure_words, *LOSSES, "times",
+            "attacked", "shelled", "struck", "targeted", "bombed", "bombarded", "stormed",
             "km", "kilometers", "kilometres", "miles", "hectares", "acres", "metres", "meters",
             "sq", "square", "km2", "km²", "ha",
         ])
@@ -132,6 +137,8 @@ class CueIndex:
             word = re.sub(r"\s+", " ", m.group().lower())
             if word in self._agent_of:
                 metric = "agent:" + self._agent_of[word]
+            elif word in LOSSES:
+                metric = "losses"
             else:
                 metric = "capture" if word in self._capture else self._predicate_of[word]
             found.append(Cue(sentence.token_at(m.start()), sentence.token_at(m.end() - 1),
@@ -190,15 +197,19 @@ class CueIndex:
             return None
         if head not in ("person", "bare"):
             return self._noun_reading(sentence, head, cues, figure)
+        if head_at >= 0 and tokens[head_at] == "times":
+            return self._times_reading(sentence, figure)
         start = sentence.token_at(figure.start)
         right = self._right_cue(tokens, cues, head_at + 1 if head_at >= 0 else
                                 sentence.token_from(figure.noun_from), bounds)
         cue = right or self._left_cue(tokens, cues, start, used, bounds)
         if cue is None:
             return None
+        soldier = head_at >= 0 and tokens[head_at] in SOLDIER_NOUNS
         if cue.metric == "capture":
-            soldier = head_at >= 0 and tokens[head_at] in SOLDIER_NOUNS
             return Reading("prisoners", cue) if soldier else None
+        if cue.metric == "losses":
+            return Reading("casualties", cue) if soldier else None
         if right is not None:
             used.add(right)
         return Reading(cue.metric.removeprefix("agent:"), cue)
@@ -229,6 +240,11 @@ class CueIndex:
                 continue  # "51 Russian attacks"
             return "unknown", -1
         return "bare", -1
+
+    def _times_reading(self, sentence: Sentence, figure: Figure) -> Reading | None:
+        """'attacked the region 45 times', 'shelled 12 times': a count of attacks."""
+        before = sentence.text[max(0, figure.start - 60):figure.start]
+        return Reading("attacks", None) if _ATTACK_VERB.search(before) else None
 
     def _noun_phrase(self, tokens: list[str], j: int) -> str | None:
         """The metric of a noun of several words starting at token j ('poisoned wells')."""

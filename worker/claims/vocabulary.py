@@ -79,7 +79,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "displaced": ("displaced", "displacing", "evacuated", "evacuating", "evacuees", "homeless",
                   "in shelters", "in evacuation centres", "in evacuation centers", "shelters",
                   "fled", "fled their homes", "forced from their homes", "forced to flee",
-                  "left without shelter", "refugees", "relocated"),
+                  "left without shelter", "refugees", "relocated", "lost their homes",
+                  "evacuation of", "evacuations of", "displacement of", "uprooted"),
     "rescued": ("rescued", "pulled alive", "pulled out alive", "saved", "pulled from the rubble",
                 "pulled from rubble", "airlifted to safety", "brought to safety"),
 }
@@ -97,6 +98,8 @@ NEUTRAL_SOURCES = (
     "monitoring group", "observatory", "World Food Programme", "WFP", "OSCE", "IAEA",
     "Reuters", "Associated Press", "AFP", "witnesses", "analysts", "researchers",
 )
+# Cues that count soldiers lost, killed and wounded together: "Russia lost 1,200 troops".
+LOSSES = ("lost", "losses", "loss of", "lose", "losing")
 # Cues that only count people when the counted noun is a soldier ("captured 102 soldiers").
 CAPTURE = ("captured", "taken prisoner", "took prisoner", "taken captive", "detained", "seized",
            "taken", "took")
@@ -116,6 +119,7 @@ METRIC_NOUNS: dict[str, tuple[str, ...]] = {
     "displaced": ("evacuees", "refugees"),
 }
 PERSON_NOUNS = frozenset((
+    "times",  # "attacked 45 times": counted as attacks when an attack verb comes before
     "people", "persons", "person", "civilians", "civilian", "residents", "inhabitants",
     "children", "adults", "women", "men", "individuals", "victims", "others", "citizens",
     "migrants", "tourists", "passengers", "students", "patients", "miners", "workers",
@@ -137,7 +141,8 @@ MODIFIERS = frozenset((
 # Verbs and nouns that make a count of damaged things or an area a claim.
 DAMAGE = ("destroyed", "damaged", "collapsed", "flattened", "razed", "affected", "submerged",
           "flooded", "swept away", "washed away", "leveled", "levelled", "demolished", "burned",
-          "burnt", "gutted", "reduced to rubble", "wrecked", "destroying", "damaging", "toppled")
+          "burnt", "gutted", "reduced to rubble", "wrecked", "destroying", "damaging", "toppled",
+          "lost", "burned down", "burnt down", "levelled", "torn apart")
 CONTROL_EVENT = ("seized", "seize", "seizing", "captured", "capture", "capturing", "took", "taken",
                  "take", "liberated", "liberate", "liberating", "gained", "gaining",
                  "took control", "taken control", "gained control", "took under control",
@@ -147,7 +152,11 @@ CONTROL_STATE = ("control", "controls", "controlled", "controlling", "under cont
                  "under our control", "in control", "hold", "holds", "held", "occupy", "occupies")
 AREA_EVENT = ("burned", "burnt", "burning", "scorched", "charred", "consumed", "flooded",
               "inundated", "submerged", "under water", "underwater", "engulfed", "blackened",
-              "destroyed", "ravaged", "swept", "torched", "affected", "covered by water")
+              "destroyed", "ravaged", "swept", "torched", "affected", "covered by water",
+              # the hazard itself: "the fire has grown to 20,000 acres"
+              "fire", "fires", "wildfire", "wildfires", "blaze", "blazes", "flames", "inferno",
+              "bushfire", "bushfires", "flood", "floods", "flooding", "floodwaters",
+              "floodwater")
 ADVANCE = ("advanced", "advance", "advances", "advancing", "pushed", "pushing", "penetrated",
            "progressed", "moved forward", "deep", "gained ground", "broke through", "pushed back",
            "pushed forward", "moved", "retreated", "withdrew")
