@@ -28,6 +28,9 @@ ANAPHORA = re.compile(
 _TOWN_WORDS = frozenset(("city", "town", "village", "port", "settlement", "municipality"))
 
 
+_WHOLE_FRONT = re.compile(
+    r"\b(?i:along|across|on)\s+(?i:the\s+)?(?i:entire\s+|whole\s+)?(?i:front)(?:\s*-?\s*(?i:lines?))?+\b"
+    r"(?!\s+(?i:near|around|outside|at)\b|\s+(?i:in|of)\s+[A-Z])|\b(?i:on\s+all\s+fronts)\b")
 _PLACE_TYPES = frozenset(("county", "province", "oblast", "district", "region", "prefecture",
                           "governorate", "municipality", "state", "island", "islands", "parish",
                           "city", "town", "village"))
@@ -124,6 +127,9 @@ class RegionIndex:
             found += self._other_places(text)
         if not self._foreign_first.isdisjoint(words):
             found += self._countries(text)
+        if "front" in words or "fronts" in words:
+            # "along the entire front": a count for the whole front, not for one region
+            found += [Mention(m.start(), m.end(), None) for m in _WHOLE_FRONT.finditer(text)]
         return sorted(found, key=lambda m: m.start)
 
     def _watched_mentions(self, text: str) -> list[Mention]:
