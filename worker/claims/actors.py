@@ -79,15 +79,18 @@ def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]])
     return False
 
 
-def pick(mentions: list[ActorMention], near: int | None = None) -> ActorMention | None:
-    """The speaking mention nearest `near` (or the first), else the first mention at all."""
+def pick(mentions: list[ActorMention], near: int | None = None,
+         clause: tuple[int, int] | None = None) -> ActorMention | None:
+    """Who makes a claim at `near`: a speaker in its clause (`clause`, a character span), else
+    anyone named in its clause, else a speaker elsewhere, else anyone; the nearest first."""
     if not mentions:
         return None
-    speaking = [m for m in mentions if m.speaks]
-    pool = speaking or mentions
-    if near is None:
-        return pool[0]
-    return min(pool, key=lambda m: abs(m.start - near))
+    inside = [m for m in mentions if clause is None or clause[0] <= m.start < clause[1]]
+    for pool in ([m for m in inside if m.speaks], inside,
+                 [m for m in mentions if m.speaks], mentions):
+        if pool:
+            return pool[0] if near is None else min(pool, key=lambda m: abs(m.start - near))
+    return None
 
 
 def _key(name: str) -> str:

@@ -192,10 +192,7 @@ class ClaimFinder:
     def _region(self, doc: _Document, sentence: Sentence, figure: Figure) -> str | None:
         mentions = doc.regions(sentence.index)
         strong = [m for m in mentions if not m.weak]
-        breaks = sentence.memo.get("breaks")
-        if breaks is None:
-            breaks = sentence.memo["breaks"] = [m.start() for m in
-                                                _CLAUSE_BREAK.finditer(sentence.text)]
+        breaks = self._breaks(sentence)
         clause = bisect_right(breaks, figure.start)
         for pool in (strong, mentions):
             near = [m for m in pool if bisect_right(breaks, m.start) == clause
@@ -222,6 +219,20 @@ class ClaimFinder:
                 return carried[-1].region
         return doc.default_region()
 
+    def _clause_span(self, sentence: Sentence, figure: Figure) -> tuple[int, int]:
+        """The character span of the clause holding the figure."""
+        breaks = self._breaks(sentence)
+        at = bisect_right(breaks, figure.start)
+        return (breaks[at - 1] if at else 0, breaks[at] if at < len(breaks) else len(sentence.text))
+
+    @staticmethod
+    def _breaks(sentence: Sentence) -> list[int]:
+        breaks: list[int] | None = sentence.memo.get("breaks")
+        if breaks is None:
+            breaks = sentence.memo["breaks"] = [m.start() for m in
+                                                _CLAUSE_BREAK.finditer(sentence.text)]
+        return breaks
+
     def _referent(self, doc: _Document, sentence: Sentence, kind: str) -> str | None:
         """The watched place 'the city' (the most nested town named last) or 'the province'
         (a region whose names say it is a province) refers to, in the nearest earlier sentence
@@ -245,7 +256,7 @@ class ClaimFinder:
         neutral source such as the UN), else the article's lead speaker."""
         if not self.has_actors:
             return None
-        here = pick(doc.actors(sentence.index), near=figure.start)
+        here = pick(doc.actors(sentence.index), figure.start, self._clause_span(sentence, figure))
         if here is not None or self.actors.neutral_speaks(sentence.text, sentence.words):
             return here
         same = sorted((s for s in doc.sentences if s.paragraph == sentence.paragraph
@@ -336,6 +347,11 @@ def _has_window(sentence: Sentence) -> bool:
     return bool(sentence.memo["window"])
 
 
+# Words that tie a figure to the place after it ("30 in the town of X") cost nothing.
+_PLACE_LINK = frozenset(("in", "near", "at", "around", "outside", "across", "the", "town", "city",
+                         "village", "of", "province", "region", "district", "oblast"))
+
+
 def _nearest(mentions: list[Mention], figure: Figure, sentence: Sentence) -> Mention:
     """The mention closest to the figure in words, a comma counting as three words (a figure
     belongs with its own phrase: 'kills at least 157, many in remote X' is not about X)."""
@@ -345,7 +361,7 @@ def _nearest(mentions: list[Mention], figure: Figure, sentence: Sentence) -> Men
     def distance(m: Mention) -> tuple[int, int]:
         first, last = sentence.token_at(m.start), sentence.token_at(max(m.end - 1, 0))
         lo, hi = (last, at) if last < at else (end, first)
-        between = tokens[lo + 1:hi]
+        between = [t for t in tokens[lo + 1:hi] if t not in _PLACE_LINK]
         return (len(between) + 3 * between.count(","), 1 if m.start > figure.start else 0)
     return min(mentions, key=distance)
 
