@@ -79,27 +79,7 @@ class CueIndex:
     """Compiled metric vocabulary of one watchlist (built-in metrics in force, custom metrics)."""
 
     def __init__(self, watchlist: Watchlist) -> None:
-        units = watchlist.metric_units
-        self.in_force = set(units)
-        self._predicate_of: dict[str, str] = {}
-        for metric, words in PREDICATES.items():
-            for word in words:
-                self._predicate_of.setdefault(word.lower(), metric)
-        self._noun_of: dict[str, str] = {}
-        for metric, words in METRIC_NOUNS.items():
-            for word in words:
-                self._noun_of.setdefault(word.lower(), metric)
-        self._custom_measure: dict[str, list[str]] = {"km2": [], "km": []}
-        for custom in watchlist.custom_metrics:
-            for word in custom.words:
-                if custom.unit in self._custom_measure:
-                    self._custom_measure[custom.unit].append(word.lower())
-                else:
-                    self._predicate_of[word.lower()] = custom.name
-                    self._noun_of[word.lower()] = custom.name
-        self._custom_units = {c.name: c.unit for c in watchlist.custom_metrics}
-        self._custom_measure_metric = {w: c.name for c in watchlist.custom_metrics
-                                       for w in c.words if c.unit in ("km2", "km")}
+        self._index_words(watchlist)
         self._agent_of = {w.lower(): m for m, ws in AGENTS.items() for w in ws}
         self._predicates = PhraseMatcher([*self._predicate_of, *CAPTURE, *self._agent_of,
                                           *LOSSES])
@@ -114,20 +94,38 @@ class CueIndex:
         self._distance = re.compile(r"\s*\)?\s*" + phrase_pattern(DISTANCE_AFTER).pattern,
                                     re.IGNORECASE)
         self._quake = PhraseMatcher(QUAKE)
-        measure_words = [w for ws in self._custom_measure.values() for w in ws]
-        self._custom_area = PhraseMatcher(self._custom_measure["km2"]) if measure_words else None
-        self._custom_length = (PhraseMatcher(self._custom_measure["km"])
-                               if self._custom_measure["km"] else None)
+        area, length = self._custom_measure["km2"], self._custom_measure["km"]
+        self._custom_area = PhraseMatcher(area) if area else None
+        self._custom_length = PhraseMatcher(length) if length else None
+        # a sentence is read in depth only if it has one of these words (and a number)
         self.first = first_words([
             *self._predicate_of, *self._noun_of, *CAPTURE, *DAMAGE, *CONTROL_EVENT,
-            *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *measure_words, *LOSSES, "times",
+            *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *area, *length, *LOSSES, "times",
             "attacked", "shelled", "struck", "targeted", "bombed", "bombarded", "stormed",
             "km", "kilometers", "kilometres", "miles", "hectares", "acres", "metres", "meters",
-            "sq", "square", "km2", "km²", "ha",
+            "sq", "square", "km2", "km\u00b2", "ha",
         ])
 
-    def unit_of(self, metric: str, builtin: dict[str, str]) -> str:
-        return self._custom_units.get(metric) or builtin.get(metric, "count")
+    def _index_words(self, watchlist: Watchlist) -> None:
+        """Predicate and noun words by metric, the watchlist's custom metrics included."""
+        self._predicate_of: dict[str, str] = {}
+        for metric, words in PREDICATES.items():
+            for word in words:
+                self._predicate_of.setdefault(word.lower(), metric)
+        self._noun_of: dict[str, str] = {}
+        for metric, words in METRIC_NOUNS.items():
+            for word in words:
+                self._noun_of.setdefault(word.lower(), metric)
+        self._custom_measure: dict[str, list[str]] = {"km2": [], "km": []}
+        self._custom_measure_metric: dict[str, str] = {}
+        for custom in watchlist.custom_metrics:
+            for word in custom.words:
+                if custom.unit in self._custom_measure:
+                    self._custom_measure[custom.unit].append(word.lower())
+                    self._custom_measure_metric[word.lower()] = custom.name
+                else:
+                    self._predicate_of[word.lower()] = custom.name
+                    self._noun_of[word.lower()] = custom.name
 
     # --- cues of a sentence ------------------------------------------------------------------
     def cues(self, sentence: Sentence) -> list[Cue]:
@@ -177,7 +175,7 @@ class CueIndex:
         if pattern is None:
             return None
         match = pattern.search(text)
-        return self._custom_measure_metric.get(match.group().lower()) if match else None
+        return self._custom_measure_metric.get(" ".join(match.group().lower().split())) if match else None
 
     # --- counts ------------------------------------------------------------------------------
     def is_bare(self, sentence: Sentence, figure: Figure) -> bool:
