@@ -6,6 +6,7 @@ several contenders can take turns on the same input, round after round, side by 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import traceback
 from multiprocessing.connection import Connection
@@ -58,10 +59,8 @@ class Child:
 
     def close(self) -> None:
         if self.process.is_alive():
-            try:
+            with contextlib.suppress(OSError):
                 self.conn.send(None)
-            except OSError:
-                pass
             self.process.join(timeout=60)
         if self.process.is_alive():
             self.process.terminate()

@@ -3,7 +3,7 @@
 The texts are the evaluation corpus's articles, read at run time from `../shared` beside the
 repository (they are not copied into it). Each copy of an article gets its own figures, date,
 title and boilerplate, so no layer (trafilatura, HTTP, the database) can reuse an earlier answer,
-and its page weighs what a real news page weighs (30–150 KB, mostly scripts, styles and links).
+and its page weighs what a real news page weighs (30 to 150 KB, mostly scripts, styles and links).
 """
 
 from __future__ import annotations

@@ -92,9 +92,10 @@ def _rows(feeds: int, first: dict[str, Any], bare: list[dict[str, Any]], unchang
     idle = Row(f"2 poll {feeds:,} unchanged feeds (304, median)", feeds, idle_seconds,
                max(r["rss"] for r in unchanged), baseline="bare",
                notes={"runs": [r["seconds"] for r in unchanged], "first_poll_seconds": first["seconds"]})
+    quiet = not any(r["added"] or r["errors"] for r in unchanged)
     idle.judge(bare_seconds, limit=BARE_LIMIT,
                target=f"<= {ROUND_LIMIT_SECONDS:.0f} s and <= {BARE_LIMIT} x bare",
-               ok=idle_seconds <= ROUND_LIMIT_SECONDS and not any(r["added"] or r["errors"] for r in unchanged))
+               ok=idle_seconds <= ROUND_LIMIT_SECONDS and quiet)
     fetched_only_new = (changed["added"] == feeds * ENTRIES and server.get("page", 0) == 0
                         and server.get("feed_200", 0) == feeds and queued_right)
     moved = Row(f"2 poll {feeds:,} changed feeds (+{ENTRIES} each)", changed["added"], changed["seconds"],
