@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import polling, throughput
+from bench import growth, history, polling, throughput
 from bench.report import Row, machine, table, write_json
 from bench.server import SiteProcess
 
@@ -18,14 +18,22 @@ RESULTS = Path(__file__).parent / "results"
 
 # Sizes per mode. Full: the sizes. Quick: every scenario end to end in under a minute.
 SIZES = {
-    "full": {"articles": 2000, "round": 250, "feeds": 1000},
-    "quick": {"articles": 120, "round": 60, "feeds": 100},
+    "full": {"articles": 2000, "round": 250, "feeds": 1000,
+             "growth": 10_000, "checkpoint": 1000, "growth_round": 500,
+             "claims_small": 1000, "claims_large": 1_000_000, "history_articles": 200},
+    "quick": {"articles": 100, "round": 50, "feeds": 100,
+              "growth": 300, "checkpoint": 30, "growth_round": 30,
+              "claims_small": 1000, "claims_large": 20_000, "history_articles": 40},
 }
 
 Scenario = Callable[[SiteProcess, Path, dict[str, int]], list[Row]]
 SCENARIOS: dict[str, Scenario] = {
     "throughput": lambda site, folder, size: throughput.run(site, folder, size["articles"], size["round"]),
     "polling": lambda site, folder, size: polling.run(site, folder, size["feeds"]),
+    "growth": lambda site, folder, size: growth.run(site, folder, size["growth"], size["checkpoint"],
+                                                    size["growth_round"]),
+    "history": lambda _site, folder, size: history.run(folder, size["claims_small"], size["claims_large"],
+                                                       size["history_articles"]),
 }
 
 

@@ -16,6 +16,7 @@ extraction, first connection) before any round, as a long-running worker would b
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ def _work(tasks: Any, done: Any, feed_url: str, database: str, warm_urls: list[s
     done.put(("ready", None))
     while (item_id := tasks.get()) is not None:
         outcome = pipeline.process_item(ctx, item_id)
-        done.put(("item", outcome.error))
+        done.put(("item", (os.getpid(), outcome.error, peak_rss_mb())))
     done.put(("rss", peak_rss_mb()))
 
 
@@ -133,6 +134,7 @@ class Workers:
         self.feed = self.ctx.watchlist.feeds[0]
         context = multiprocessing.get_context("spawn")
         self.tasks, self.done = context.Queue(), context.Queue()
+        self.worker_rss: dict[int, float] = {}  # peak so far, by worker process id
         self.processes = [context.Process(target=_work, args=(self.tasks, self.done, feed_url, database,
                                                              warm_urls)) for _ in range(count)]
         for process in self.processes:
@@ -147,10 +149,15 @@ class Workers:
             pending = store.pending_item_ids(session, max_attempts=MAX_ITEM_ATTEMPTS)
         for item_id in pending:
             self.tasks.put(item_id)
-        errors = [error for _kind, error in (self.done.get(timeout=600) for _ in pending) if error]
+        errors = []
+        for _ in pending:
+            _kind, (pid, error, rss) = self.done.get(timeout=600)
+            self.worker_rss[pid] = rss
+            if error:
+                errors.append(error)
         pipeline.deliver(self.ctx, respect_backoff=False)
         return {"seconds": time.perf_counter() - start, "items": len(pending) - len(errors),
-                "errors": errors[:5], "rss": peak_rss_mb()}
+                "errors": errors[:5], "rss": peak_rss_mb(), "worker_rss": max(self.worker_rss.values())}
 
     def totals(self) -> dict[str, int]:
         return stored_totals(self.ctx)

@@ -32,11 +32,13 @@ class Row:
     def per_second(self) -> float:
         return self.items / self.seconds if self.seconds > 0 else 0.0
 
-    def judge(self, baseline_seconds: float | None = None, *, limit: float | None = None,
-              target: str = "", ok: bool = True) -> Row:
-        """Set the ratio from `baseline_seconds` (when given) and whether the target is met;
+    def judge(self, baseline_seconds: float | None = None, *, ratio: float | None = None,
+              limit: float | None = None, target: str = "", ok: bool = True) -> Row:
+        """Set the ratio (given, or from `baseline_seconds`) and whether the target is met;
         `ok` false (a check of correctness failed) fails the target whatever the ratio."""
-        if baseline_seconds:
+        if ratio is not None:
+            self.ratio = ratio
+        elif baseline_seconds:
             self.ratio = self.seconds / baseline_seconds
         self.limit, self.target = limit, target
         if limit is not None and self.ratio is not None:

@@ -121,14 +121,24 @@ def process_item(ctx: Context, item_id: int) -> ItemOutcome:
         claims = find_claims(article, ctx.watchlist)
     except Exception as exc:  # any failure of one item is recorded on it, never fatal to the run
         return _fail(ctx, item, exc)
+    changes = record_outcome(ctx, item_id, article, claims)
+    if changes is None:
+        return ItemOutcome(item_id)
+    return ItemOutcome(item_id, article, claims, changes)
+
+
+def record_outcome(ctx: Context, item_id: int, article: Article,
+                   claims: list[Claim]) -> list[ChangeRecord] | None:
+    """Store an item's article and claims, check each series for a change and queue the alerts,
+    in one transaction; None when another worker got there first."""
     with session_scope(ctx.engine) as session:
         locked = store.lock_item(session, item_id)
         if locked is None or locked.status != "pending":
-            return ItemOutcome(item_id)
+            return None
         changes = store.record_article(session, locked, article, claims)
         store.enqueue_deliveries(session, [(c.id, key) for c in changes if c.id is not None
                                            for key in notify.route(c, ctx.watchlist.notify)])
-    return ItemOutcome(item_id, article, claims, changes)
+    return changes
 
 
 def _fail(ctx: Context, item: ItemRecord, exc: Exception) -> ItemOutcome:
