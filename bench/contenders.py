@@ -29,7 +29,7 @@ from sqlmodel import col, func, select
 
 from bench.pages import CORPUS
 from bench.report import peak_rss_mb
-from worker import extract, notify, pipeline, store
+from worker import extract, fetch, notify, pipeline, store
 from worker.claims import find_claims
 from worker.db import ClaimRecord, ItemRecord, create_schema, make_engine, session_scope
 from worker.fetch import make_client
@@ -58,7 +58,8 @@ def pipeline_context(feed_urls: list[str], database: str, *, create: bool = True
 
 def warm_up(client: httpx.Client, warm_urls: list[str], watchlist: Watchlist | None) -> None:
     for url in warm_urls:
-        article = extract.article_from_page(client.get(url).content, url, url, "warm")
+        page = fetch.fetch_url(client, url, fetch.FetchPolicy(allow_private=True))
+        article = extract.article_from_page(page.content, url, url, "warm")
         if article is not None and watchlist is not None:
             find_claims(article, watchlist)
 

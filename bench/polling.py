@@ -21,6 +21,7 @@ from bench.report import Row, peak_rss_mb
 from bench.server import SiteProcess
 from worker import pipeline
 from worker.db import FeedRecord, ItemRecord, session_scope
+from worker.http_guard import AddressPolicy, current_policy
 
 PREFIX = "poll"
 ENTRIES = 20
@@ -49,9 +50,14 @@ class Poller:
         with session_scope(self.ctx.engine) as session:
             etags = {f.url: f.etag for f in session.exec(select(FeedRecord))}
         requests = [(feed.url, {"If-None-Match": etags[feed.url] or ""}) for feed in self.ctx.watchlist.feeds]
-        start = time.perf_counter()
-        statuses = [self.ctx.client.get(url, headers=headers).status_code for url, headers in requests]
-        return {"seconds": time.perf_counter() - start, "not_modified": statuses.count(304)}
+        token = current_policy.set(AddressPolicy(allow_private=True))  # what poll_feed sets per fetch
+        try:
+            start = time.perf_counter()
+            statuses = [self.ctx.client.get(url, headers=headers).status_code for url, headers in requests]
+            seconds = time.perf_counter() - start
+        finally:
+            current_policy.reset(token)
+        return {"seconds": seconds, "not_modified": statuses.count(304)}
 
     def pending_urls(self) -> list[str]:
         with session_scope(self.ctx.engine) as session:

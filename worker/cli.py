@@ -4,68 +4,41 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from worker import notify, pipeline
+from worker import cli_delivery, message, notify, pipeline
 from worker.article import Article
 from worker.claims import Claim, find_claims
-from worker.db import ChangeRecord, ClaimRecord, ItemRecord, create_schema, make_engine, session_scope
+from worker.cli_support import (
+    ConfigOption,
+    JsonOption,
+    database_url,
+    err,
+    friendly_errors,
+    load_config,
+    open_database,
+    out,
+)
+from worker.db import ChangeRecord, ClaimRecord, ItemRecord, session_scope
 from worker.errors import ClaimwatchError
 from worker.extract import article_from_file
 from worker.fetch import make_client, read_file
-from worker.settings import DEFAULT_DATABASE, load_settings
+from worker.settings import load_settings
 from worker.sources import seed_key
-from worker.watchlist import Watchlist, load_watchlist
+from worker.watchlist import load_watchlist
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Watch news about places; store figures; alert when they change.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
-
-ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="Watchlist file [default: $CLAIMWATCH_CONFIG or config/watchlist.yaml]",
-    show_default=False)]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object a line.")]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Errors claimwatch expects become a message and exit status 2, never a traceback."""
-    try:
-        yield
-    except ClaimwatchError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
-
-
-def load_config(config: Path | None) -> Watchlist:
-    return load_watchlist(config or load_settings().config)
-
-
-def database_url(watchlist: Watchlist) -> str:
-    return load_settings().database_url or watchlist.database or DEFAULT_DATABASE
-
-
-def open_database(watchlist: Watchlist) -> Engine:
-    engine = make_engine(database_url(watchlist))
-    create_schema(engine)
-    return engine
-
-
+app.add_typer(cli_delivery.deliveries_app)
+app.command("notify-test")(cli_delivery.notify_test)
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
@@ -108,8 +81,8 @@ def _print_scan(report: pipeline.ScanReport, json_out: bool) -> None:
     for outcome in report.outcomes:
         if outcome.error:
             err.print(f"[red]item {outcome.item_id} failed:[/red] {escape(outcome.error)}")
-    for message in report.feed_errors:
-        err.print(f"[red]feed failed:[/red] {escape(message)}")
+    for feed_error in report.feed_errors:
+        err.print(f"[red]feed failed:[/red] {escape(feed_error)}")
     err.print(f"{len(report.outcomes)} new article(s), {len(rows)} claim(s), "
               f"{len(report.changes)} change(s), {report.alerts_sent} alert(s) sent")
 
@@ -131,7 +104,7 @@ def _claims_table(rows: list[tuple[str, Claim]], title: str) -> Table:
         table.add_column(name, overflow="fold")
     for source, c in rows:
         table.add_row(escape(source), c.region, c.metric, c.actor or "",
-                      notify.format_value(c.value, c.qualifier), c.kind, escape(c.sentence[:160]))
+                      message.format_value(c.value, c.qualifier), c.kind, escape(c.sentence[:160]))
     return table
 
 
@@ -179,7 +152,7 @@ def claims(config: ConfigOption = None, json_out: JsonOption = False,
         table.add_column(name, overflow="fold")
     for claim, item in rows:
         table.add_row(claim.as_of.date().isoformat() if claim.as_of else "", claim.region,
-                      claim.metric, claim.actor, notify.format_value(claim.value, claim.qualifier),
+                      claim.metric, claim.actor, message.format_value(claim.value, claim.qualifier),
                       claim.kind, escape(item.outlet or item.title or item.key))
     out.print(table)
 
@@ -210,12 +183,12 @@ def changes(config: ConfigOption = None, json_out: JsonOption = False) -> None:
     for change in records:
         assert change.id is not None
         alert = alerts[change.id]
-        table.add_row(escape(notify.alert_title(alert)), escape(alert.new.outlet or alert.new.title))
+        table.add_row(escape(message.alert_title(alert)), escape(alert.new.outlet or alert.new.title))
     out.print(table)
 
 
-def _change_json(change: ChangeRecord, alert: notify.Alert) -> dict[str, Any]:
-    def side(s: notify.Side) -> dict[str, Any]:
+def _change_json(change: ChangeRecord, alert: message.Alert) -> dict[str, Any]:
+    def side(s: message.Side) -> dict[str, Any]:
         return {"title": s.title, "url": s.url, "outlet": s.outlet, "sentence": s.sentence,
                 "published": s.published.isoformat() if s.published else None}
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event
+from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -116,7 +116,11 @@ class ChangeRecord(SQLModel, table=True):
 
 
 class DeliveryRecord(SQLModel, table=True):
-    """The outbox: one row per change and notification target, written before anything is sent."""
+    """The outbox: one row per change and notification target, written before anything is sent.
+
+    status: pending → sending (leased to one worker until lease_until) → sent, or back to pending
+    with next_attempt_at, or failed after the last attempt.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("change_id", "target"),)
@@ -128,6 +132,8 @@ class DeliveryRecord(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     next_attempt_at: datetime | None = _when()
     sent_at: datetime | None = _when()
+    lease_until: datetime | None = _when()
+    lease_token: str | None = None
 
 
 class FeedRecord(SQLModel, table=True):
@@ -143,6 +149,15 @@ class FeedRecord(SQLModel, table=True):
     failures: int = 0
     next_due_at: datetime | None = _when()
     items_seen: int = 0
+
+
+class LeaseRecord(SQLModel, table=True):
+    """A lock with an expiry, shared by every process on every machine: held by one at a time."""
+
+    __tablename__ = "leases"
+    name: str = Field(sa_column=Column(Text, primary_key=True))
+    holder: str = Field(sa_column=Column(Text, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 def make_engine(url: str) -> Engine:
@@ -177,7 +192,13 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Create missing tables; workers starting together on PostgreSQL take turns."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Two processes creating the same table at once fail on a catalog unique index.
+            connection.execute(text(
+                "SELECT pg_advisory_xact_lock(hashtext('claimwatch schema ' || current_schema()))"))
+        SQLModel.metadata.create_all(connection)
 
 
 @contextmanager

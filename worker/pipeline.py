@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import Engine
 
-from worker import extract, fetch, notify, sources, store
+from worker import extract, fetch, notify, outbox, sources, store
 from worker.article import Article
 from worker.claims import Claim, find_claims
 from worker.db import ChangeRecord, ItemRecord, read_scope, session_scope, utcnow
 from worker.errors import ClaimwatchError, ExtractError, FetchError
+from worker.http_guard import RateLimited
 from worker.watchlist import Feed, Watchlist
 
 log = logging.getLogger(__name__)
@@ -92,13 +93,16 @@ def poll_feed(ctx: Context, feed: Feed) -> int:
             record.failures += 1
             record.last_poll_at, record.last_error = now, str(exc)
             record.next_due_at = now + min(feed.every * 2 ** record.failures, FEED_BACKOFF_CAP)
+            if isinstance(exc, RateLimited):  # the host said when; never ask before that
+                record.next_due_at = max(record.next_due_at, exc.until)
             session.add(record)
         raise
     with session_scope(ctx.engine) as session:
         known = store.known_keys(session, [e.key for e in entries])
+        unseen = [e for e in entries if e.key not in known]
         added = store.add_items(session, [
             store.NewItem(key=e.key, source=feed.url, url=e.link, title=e.title,
-                          summary=e.summary, published=e.published) for e in entries if e.key not in known])
+                          summary=e.summary, published=e.published) for e in unseen])
         validators = None if fetched.not_modified else (fetched.headers.get("etag"),
                                                         fetched.headers.get("last-modified"))
         store.record_poll_success(session, feed.url, now, now + feed.every, added, validators)
@@ -160,22 +164,27 @@ def read_article(ctx: Context, item: ItemRecord) -> Article:
         return extract.article_from_file(path, fetch.read_file(path), item.key)
     entry = sources.FeedEntry(key=item.key, link=item.url, title=item.title,
                               summary=item.summary, published=item.published)
-    article = None
+    article, problem, fetch_error = None, "the entry has no link", None
     if item.url:
         try:
             page = fetch.fetch_url(ctx.client, item.url, _feed_policy(ctx, item.source))
             article = extract.article_from_page(page.content, page.url, item.key, item.source, entry)
-        except FetchError as exc:
+            problem = "the page holds no article text"
+        except (FetchError, ExtractError) as exc:
+            problem = str(exc)
+            fetch_error = exc if isinstance(exc, FetchError) else None
             log.info("falling back to the feed summary: %s", exc)
     article = article or extract.article_from_entry(entry, item.source)
+    if article is None and fetch_error is not None:
+        raise fetch_error  # perhaps passing (network, Retry-After): tried again on later scans
     if article is None:
-        raise ExtractError(f"{item.url or item.key}: no article text in the page or the feed entry")
+        raise ExtractError(f"{item.url or item.key}: no article text in the feed entry, and {problem}")
     return article
 
 
 def deliver(ctx: Context, respect_backoff: bool = True) -> int:
-    with session_scope(ctx.engine) as session:
-        return notify.deliver_pending(session, ctx.send, respect_backoff)
+    """Send what the outbox holds; a scan passes respect_backoff=False to retry failures at once."""
+    return outbox.deliver_pending(ctx.engine, ctx.watchlist.notify, ctx.send, respect_backoff)
 
 
 def run_once(ctx: Context, on_item: Callable[[ItemOutcome], None] | None = None,

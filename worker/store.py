@@ -55,9 +55,9 @@ def add_items(session: Session, items: Sequence[NewItem]) -> int:
         return 0
     now = utcnow()
     rows = [{**item.__dict__, "status": "pending", "attempts": 0, "found_at": now} for item in items]
-    result = session.execute(_insert_ignoring_duplicates(session, ItemRecord).values(rows))
-    count: int = result.rowcount  # type: ignore[attr-defined]
-    return max(count, 0)
+    # RETURNING, not rowcount: psycopg reports 0 rows for a multi-row INSERT … ON CONFLICT DO NOTHING
+    statement = _insert_ignoring_duplicates(session, ItemRecord).values(rows)
+    return len(session.execute(statement.returning(col(ItemRecord.id))).all())
 
 
 def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
@@ -132,12 +132,13 @@ def _update_series(session: Session, claims: Sequence[ClaimRecord]) -> list[Chan
     changes = []
     for claim in claims:
         assert claim.id is not None
-        series = found.get((claim.region, claim.metric, claim.actor))
+        key = (claim.region, claim.metric, claim.actor)
+        series = found.get(key)
         if series is None:
-            session.add(SeriesRecord(region=claim.region, metric=claim.metric, actor=claim.actor,
-                                     claim_id=claim.id, value=claim.value, qualifier=claim.qualifier,
-                                     as_of=claim.as_of))
-            continue
+            if _insert_series(session, claim):
+                continue  # the first figure of a series is not a change
+            series = _lock_series(session, [claim]).get(key)  # another worker created it a moment ago
+            assert series is not None
         verdict = judge(Figure(series.value, series.qualifier, series.as_of),
                         Figure(claim.value, claim.qualifier, claim.as_of))
         if verdict is not Verdict.CHANGE:
@@ -153,6 +154,20 @@ def _update_series(session: Session, claims: Sequence[ClaimRecord]) -> list[Chan
     session.add_all(changes)
     session.flush()
     return changes
+
+
+def _insert_series(session: Session, claim: ClaimRecord) -> bool:
+    """Start the series with this claim unless it exists; False when another worker won the race.
+
+    A plain INSERT would fail on the unique key when two workers start the same series at once
+    (PostgreSQL waits for the first to commit, then reports the conflict); this one does nothing.
+    """
+    row = {"region": claim.region, "metric": claim.metric, "actor": claim.actor,
+           "claim_id": claim.id, "value": claim.value, "qualifier": claim.qualifier,
+           "as_of": claim.as_of}
+    result = session.execute(_insert_ignoring_duplicates(session, SeriesRecord).values(row))
+    inserted: int = result.rowcount  # type: ignore[attr-defined]
+    return inserted == 1
 
 
 def _lock_series(session: Session, claims: Sequence[ClaimRecord]) -> dict[tuple[str, str, str], SeriesRecord]:
@@ -197,9 +212,10 @@ def record_poll_success(session: Session, url: str, now: datetime, next_due: dat
         params["etag"], params["last_modified"] = validators
     connection = session.connection()
     if connection.execute(_poll_update(validators is not None), params).rowcount == 0:
-        etag, last_modified = validators or (None, None)
-        session.add(FeedRecord(url=url, etag=etag, last_modified=last_modified, last_poll_at=now,
-                               last_success_at=now, next_due_at=next_due, items_seen=added))
+        etag, last_modified = validators or (None, None)  # a feed's first poll
+        session.execute(_insert_ignoring_duplicates(session, FeedRecord).values(
+            url=url, etag=etag, last_modified=last_modified, last_poll_at=now, last_success_at=now,
+            failures=0, next_due_at=next_due, items_seen=added))
 
 
 @cache
