@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event, text
+from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -192,13 +192,10 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables; workers starting together on PostgreSQL take turns."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Two processes creating the same table at once fail on a catalog unique index.
-            connection.execute(text(
-                "SELECT pg_advisory_xact_lock(hashtext('claimwatch schema ' || current_schema()))"))
-        SQLModel.metadata.create_all(connection)
+    """Bring the schema to the newest migration (creating it in an empty database)."""
+    from worker.migrate import upgrade  # imported here: the migrations import this module's tables
+
+    upgrade(engine)
 
 
 @contextmanager
