@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
 
+_READ_ONLY = "claimwatch_read_only"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -167,7 +169,7 @@ def make_engine(url: str) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "begin", _sqlite_begin_immediate)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -180,10 +182,13 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock at the start: a transaction that reads and then writes would otherwise
-    # fail at once (not wait) when another process wrote in between.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection: Any) -> None:
+    # A writer takes the write lock at the start: a transaction that reads and then writes would
+    # otherwise fail at once (not wait) when another process wrote in between. A reader opens no
+    # transaction: each of its statements reads a consistent snapshot on its own (WAL lets it read
+    # beside a writer), so reads never queue behind writes.
+    if not connection.get_execution_options().get(_READ_ONLY, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_schema(engine: Engine) -> None:
@@ -203,3 +208,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session that only reads: it commits nothing and, on SQLite, never waits for a writer
+    (nor holds a transaction across its statements: use it for single queries)."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={_READ_ONLY: True})
+        yield session

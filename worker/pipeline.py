@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from worker import extract, fetch, notify, outbox, sources, store
 from worker.article import Article
 from worker.claims import Claim, find_claims
-from worker.db import ChangeRecord, ItemRecord, session_scope, utcnow
+from worker.db import ChangeRecord, ItemRecord, read_scope, session_scope, utcnow
 from worker.errors import ClaimwatchError, ExtractError, FetchError
 from worker.http_guard import RateLimited
 from worker.watchlist import Feed, Watchlist
@@ -81,10 +81,8 @@ def discover_seeds(ctx: Context) -> int:
 
 def poll_feed(ctx: Context, feed: Feed) -> int:
     """Fetch a feed with conditional GET and queue its new entries; returns how many are new."""
-    with session_scope(ctx.engine) as session:
-        record = store.feed_record(session, feed.url)
-        conditional = {k: v for k, v in (("If-None-Match", record.etag),
-                                         ("If-Modified-Since", record.last_modified)) if v}
+    with read_scope(ctx.engine) as session:
+        conditional = store.conditional_headers(session, feed.url)
     now = utcnow()
     try:
         fetched = fetch.fetch_url(ctx.client, feed.url, _feed_policy(ctx, feed.url), conditional)
@@ -105,15 +103,9 @@ def poll_feed(ctx: Context, feed: Feed) -> int:
         added = store.add_items(session, [
             store.NewItem(key=e.key, source=feed.url, url=e.link, title=e.title,
                           summary=e.summary, published=e.published) for e in unseen])
-        record = store.feed_record(session, feed.url)
-        if not fetched.not_modified:
-            record.etag = fetched.headers.get("etag")
-            record.last_modified = fetched.headers.get("last-modified")
-        record.last_poll_at = record.last_success_at = now
-        record.failures, record.last_error = 0, None
-        record.next_due_at = now + feed.every
-        record.items_seen += added
-        session.add(record)
+        validators = None if fetched.not_modified else (fetched.headers.get("etag"),
+                                                        fetched.headers.get("last-modified"))
+        store.record_poll_success(session, feed.url, now, now + feed.every, added, validators)
     return added
 
 
@@ -124,7 +116,7 @@ def _feed_policy(ctx: Context, feed_url: str) -> fetch.FetchPolicy:
 
 def process_item(ctx: Context, item_id: int) -> ItemOutcome:
     """Fetch, extract, find claims, store them and queue alerts for one item, once."""
-    with session_scope(ctx.engine) as session:
+    with read_scope(ctx.engine) as session:
         item = session.get(ItemRecord, item_id)
     if item is None or item.status != "pending":
         return ItemOutcome(item_id)
@@ -133,14 +125,24 @@ def process_item(ctx: Context, item_id: int) -> ItemOutcome:
         claims = find_claims(article, ctx.watchlist)
     except Exception as exc:  # any failure of one item is recorded on it, never fatal to the run
         return _fail(ctx, item, exc)
+    changes = record_outcome(ctx, item_id, article, claims)
+    if changes is None:
+        return ItemOutcome(item_id)
+    return ItemOutcome(item_id, article, claims, changes)
+
+
+def record_outcome(ctx: Context, item_id: int, article: Article,
+                   claims: list[Claim]) -> list[ChangeRecord] | None:
+    """Store an item's article and claims, check each series for a change and queue the alerts,
+    in one transaction; None when another worker got there first."""
     with session_scope(ctx.engine) as session:
         locked = store.lock_item(session, item_id)
         if locked is None or locked.status != "pending":
-            return ItemOutcome(item_id)
+            return None
         changes = store.record_article(session, locked, article, claims)
         store.enqueue_deliveries(session, [(c.id, key) for c in changes if c.id is not None
                                            for key in notify.route(c, ctx.watchlist.notify)])
-    return ItemOutcome(item_id, article, claims, changes)
+    return changes
 
 
 def _fail(ctx: Context, item: ItemRecord, exc: Exception) -> ItemOutcome:
@@ -195,7 +197,7 @@ def run_once(ctx: Context, on_item: Callable[[ItemOutcome], None] | None = None,
             poll_feed(ctx, feed)
         except ClaimwatchError as exc:
             report.feed_errors.append(str(exc))
-    with session_scope(ctx.engine) as session:
+    with read_scope(ctx.engine) as session:
         pending = store.pending_item_ids(session, max_attempts=MAX_ITEM_ATTEMPTS)
     if on_total:
         on_total(len(pending))

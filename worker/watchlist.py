@@ -6,7 +6,6 @@ reading it is editing that file.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import time, timedelta
 from pathlib import Path
@@ -24,13 +23,13 @@ from pydantic import (
     model_validator,
 )
 
+from worker.config_file import describe, dotted, interpolate, where
 from worker.errors import ConfigError
 from worker.message import check_template
 from worker.metrics import BUILTIN_METRICS
 
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_ENV_VAR = re.compile(r"\$\{(?:file:([^}]+)|([A-Za-z_][A-Za-z0-9_]*))\}")
 _CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 
@@ -252,40 +251,13 @@ def load_watchlist(path: Path) -> Watchlist:
         raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the watchlist must be a mapping with at least a 'regions' key")
-    data = _interpolate(data, path, root, ())
+    data = interpolate(data, path, root, ())
     try:
         watchlist = Watchlist.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path, root)) from None
+        raise ConfigError(describe(exc, path, root)) from None
     _check_references(watchlist, path, root)
     return watchlist
-
-
-def _interpolate(value: Any, path: Path, root: yaml.Node | None, loc: tuple[Any, ...]) -> Any:
-    """Replace ${VAR} and ${file:PATH} in strings; a missing variable or file is an error."""
-    if isinstance(value, dict):
-        return {k: _interpolate(v, path, root, (*loc, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_interpolate(v, path, root, (*loc, i)) for i, v in enumerate(value)]
-    if isinstance(value, str):
-        return _ENV_VAR.sub(lambda match: _secret(match, _where(path, root, loc), _dotted(loc)), value)
-    return value
-
-
-def _secret(match: re.Match[str], where: str, key: str) -> str:
-    """The value of ${VAR} from the environment or of ${file:PATH} from a file (trailing newline cut)."""
-    file_name, variable = match.group(1), match.group(2)
-    if variable is not None:
-        if variable not in os.environ:
-            raise ConfigError(f"{where}: {key} uses ${{{variable}}}, which is not set in the "
-                              f"environment: set {variable} or remove it")
-        return os.environ[variable]
-    try:
-        return Path(file_name.strip()).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise ConfigError(f"{where}: {key} reads {file_name.strip()}, which cannot be read "
-                          f"({reason})") from None
 
 
 def _check_references(watchlist: Watchlist, path: Path, root: yaml.Node | None) -> None:
@@ -298,56 +270,10 @@ def _check_references(watchlist: Watchlist, path: Path, root: yaml.Node | None) 
             for name in getattr(target, key) or ():
                 if name not in allowed:
                     loc = ("notify", index, key)
-                    raise ConfigError(f"{_where(path, root, loc)}: {_dotted(loc)}: {name!r} is not "
+                    raise ConfigError(f"{where(path, root, loc)}: {dotted(loc)}: {name!r} is not "
                                       f"one of the watchlist's {key} ({', '.join(sorted(allowed))})")
         if target.name is not None and target.name in names:
             loc = ("notify", index, "name")
-            raise ConfigError(f"{_where(path, root, loc)}: {_dotted(loc)}: another target is "
+            raise ConfigError(f"{where(path, root, loc)}: {dotted(loc)}: another target is "
                               f"already named {target.name!r}: names must be unique")
         names.add(target.name or "")
-
-
-def _describe(exc: ValidationError, path: Path, root: yaml.Node | None) -> str:
-    lines = [f"{path}: {exc.error_count()} problem(s) in the watchlist"]
-    for err in exc.errors():
-        loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key: remove it or check its spelling"
-        elif err["type"] == "missing":
-            message = "required key is missing"
-        lines.append(f"  {_where(path, root, loc)}: {_dotted(loc) or '(top level)'}: {message}")
-    return "\n".join(lines)
-
-
-def _is_union_tag(part: Any) -> bool:
-    # pydantic adds the tried member type (e.g. "str", "CustomMetric") to a union's error path
-    return isinstance(part, str) and (part[:1].isupper() or part in {"str", "function-before"})
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-
-
-def _where(path: Path, root: yaml.Node | None, loc: tuple[Any, ...]) -> str:
-    """`file:line` of the deepest YAML node on the key path that exists."""
-    node = root
-    for part in loc:
-        child = _child(node, part)
-        if child is None:
-            break
-        node = child
-    return f"{path}:{node.start_mark.line + 1}" if node is not None else str(path)
-
-
-def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == str(part):
-                found: yaml.Node = key if isinstance(value, yaml.ScalarNode) and value.value == "" \
-                    else value
-                return found
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        item: yaml.Node = node.value[part]
-        return item
-    return None
