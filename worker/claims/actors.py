@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.phrases import PhraseMatcher
-from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH, first_words
+from worker.claims.phrases import PhraseMatcher, anchor_words
+from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH
 from worker.watchlist import Watchlist
 
 _SPEECH = PhraseMatcher(SPEECH)
@@ -40,8 +40,8 @@ class ActorIndex:
                 self._by_name[_key(name)] = actor.name
         self._pattern = PhraseMatcher(self._by_name) if self._by_name else None
         self._neutral = PhraseMatcher(NEUTRAL_SOURCES, case_sensitive=True)
-        self._first = first_words(self._by_name)
-        self._neutral_first = first_words(NEUTRAL_SOURCES)
+        self._first = anchor_words(self._by_name)
+        self._neutral_first = anchor_words(NEUTRAL_SOURCES)
 
     def neutral_speaks(self, text: str, words: frozenset[str]) -> bool:
         """Whether a source that is no side ('the United Nations said') gives the figures."""

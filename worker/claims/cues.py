@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from worker.claims.figures import Figure
-from worker.claims.phrases import PhraseMatcher
+from worker.claims.phrases import PhraseMatcher, anchor_words
 from worker.claims.text import Sentence
 from worker.claims.vocabulary import (
     ADVANCE,
@@ -34,7 +34,6 @@ from worker.claims.vocabulary import (
     QUAKE,
     SIZE_BEFORE,
     SOLDIER_NOUNS,
-    first_words,
     phrase_pattern,
 )
 from worker.watchlist import Watchlist
@@ -98,7 +97,7 @@ class CueIndex:
         self._custom_area = PhraseMatcher(area) if area else None
         self._custom_length = PhraseMatcher(length) if length else None
         # a sentence is read in depth only if it has one of these words (and a number)
-        self.first = first_words([
+        self.first = anchor_words([
             *self._predicate_of, *self._noun_of, *CAPTURE, *DAMAGE, *CONTROL_EVENT,
             *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *area, *length, *LOSSES, "times",
             "attacked", "shelled", "struck", "targeted", "bombed", "bombarded", "stormed",

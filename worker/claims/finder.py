@@ -14,7 +14,7 @@ from worker.claims.dates import report_date
 from worker.claims.figures import Figure, read_figures, strip_qualifier
 from worker.claims.model import PRECISION_RANK, Claim, Kind
 from worker.claims.numbers import NUMBER_WORDS
-from worker.claims.phrases import PhraseMatcher
+from worker.claims.phrases import PhraseMatcher, anchor_words
 from worker.claims.regions import ANAPHORA, Mention, RegionIndex, town_word
 from worker.claims.text import Sentence, split_article
 from worker.claims.vocabulary import (
@@ -24,21 +24,24 @@ from worker.claims.vocabulary import (
     PRIOR_REPORT,
     SPEECH,
     TOTAL_CUES,
-    first_words,
     phrase_pattern,
 )
 from worker.metrics import WHOLE_UNITS
 from worker.watchlist import Watchlist
 
 _DIGIT = re.compile(r"\d")
+# Substrings every number word contains one of (a fast test before splitting into words).
+_NUMBER_STEMS = ("one", "two", "thr", "thir", "fif", "four", "five", "six", "seven", "eight", "nine", "ten",
+                 "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand",
+                 "million", "billion", "zero")
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|while|but|whereas)\b|\s(?:while|whereas|but)\s",
                            re.IGNORECASE)
 _DAY_WINDOW = PhraseMatcher(DAY_WINDOW)
 _TOTAL = PhraseMatcher(TOTAL_CUES)
 _PRIOR = PhraseMatcher(PRIOR_REPORT)
-_TOTAL_FIRST = first_words(TOTAL_CUES)
-_PRIOR_FIRST = first_words(PRIOR_REPORT)
-_WINDOW_FIRST = first_words(DAY_WINDOW)
+_TOTAL_FIRST = anchor_words(TOTAL_CUES)
+_PRIOR_FIRST = anchor_words(PRIOR_REPORT)
+_WINDOW_FIRST = anchor_words(DAY_WINDOW)
 _FORECAST_WORDS = frozenset((
     "expected", "projected", "forecast", "predicted", "likely", "set", "feared", "estimated",
     "poised", "going", "will", "could", "may", "might", "would", "should", "can", "thinks",
@@ -126,10 +129,16 @@ class ClaimFinder:
         return _dedupe(claims)
 
     def _worth_reading(self, sentence: Sentence) -> bool:
-        """Only sentences with a number and a metric word are read in depth."""
-        words = sentence.words
-        has_number = _DIGIT.search(sentence.text) or not NUMBER_WORDS.isdisjoint(words)
-        return bool(has_number) and not self.cues.first.isdisjoint(words)
+        """Only sentences with a number and a metric word are read in depth (most are not:
+        cheap substring tests come before splitting the sentence into words)."""
+        text = sentence.text
+        if not _DIGIT.search(text):
+            lower = text.lower()
+            if not any(word in lower for word in _NUMBER_STEMS):
+                return False
+            if NUMBER_WORDS.isdisjoint(sentence.words):
+                return False
+        return not self.cues.first.isdisjoint(sentence.words)
 
     # --- one sentence -------------------------------------------------------------------------
     def _sentence_claims(self, doc: _Document, sentence: Sentence,

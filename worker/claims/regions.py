@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.phrases import PhraseMatcher
-from worker.claims.vocabulary import COUNTRIES, first_words, words_of
+from worker.claims.phrases import PhraseMatcher, anchor_words
+from worker.claims.vocabulary import COUNTRIES, words_of
 from worker.watchlist import Watchlist
 
 # A mention after these words names an example, not the place the figure is about.
@@ -80,8 +80,8 @@ class RegionIndex:
                                       case_sensitive=True)
         self._parent = {r.name: r.within for r in watchlist.regions}
         self._names_of = {r.name: " ".join(r.names).casefold() for r in watchlist.regions}
-        self._watched_first = first_words(self._by_name)
-        self._foreign_first = first_words(COUNTRIES)
+        self._watched_first = anchor_words(self._by_name)
+        self._foreign_first = anchor_words(COUNTRIES)
 
     def root(self, region: str) -> str:
         seen = {region}

@@ -21,7 +21,7 @@ _PARAGRAPHS = re.compile(r"[^\n]+")
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|\S", re.UNICODE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     """One sentence: its text, where it is, and (filled in lazily) its tokens."""
 

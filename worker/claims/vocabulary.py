@@ -32,12 +32,6 @@ def words_of(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(text.casefold()))
 
 
-def first_words(phrases: Iterable[str]) -> frozenset[str]:
-    """The first word of each phrase, as `words_of` splits words: a phrase can only match a
-    text whose words include its first word."""
-    return frozenset(found[0] for p in phrases if (found := _WORD.findall(p.casefold())))
-
-
 def _trie(words: list[str]) -> str:
     """A regex for the sorted `words`, longest match first at every branch."""
     tree: dict[str, Any] = {}
