@@ -14,7 +14,7 @@ from worker.claims.dates import report_date
 from worker.claims.figures import Figure, read_figures, strip_qualifier
 from worker.claims.model import PRECISION_RANK, Claim, Kind
 from worker.claims.numbers import NUMBER_WORDS
-from worker.claims.phrases import PhraseMatcher, anchor_words
+from worker.claims.phrases import PhraseMatcher
 from worker.claims.regions import ANAPHORA, Mention, RegionIndex, town_word
 from worker.claims.text import Sentence, split_article
 from worker.claims.vocabulary import (
@@ -31,17 +31,17 @@ from worker.watchlist import Watchlist
 
 _DIGIT = re.compile(r"\d")
 # Substrings every number word contains one of (a fast test before splitting into words).
-_NUMBER_STEMS = ("one", "two", "thr", "thir", "fif", "four", "five", "six", "seven", "eight", "nine", "ten",
-                 "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand",
+_NUMBER_STEMS = ("one", "two", "thr", "thir", "fif", "four", "five", "six", "seven", "eight",
+                 "nine", "ten", "eleven", "twelve", "twenty", "forty", "hundred", "thousand",
                  "million", "billion", "zero")
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|while|but|whereas)\b|\s(?:while|whereas|but)\s",
                            re.IGNORECASE)
 _DAY_WINDOW = PhraseMatcher(DAY_WINDOW)
 _TOTAL = PhraseMatcher(TOTAL_CUES)
 _PRIOR = PhraseMatcher(PRIOR_REPORT)
-_TOTAL_FIRST = anchor_words(TOTAL_CUES)
-_PRIOR_FIRST = anchor_words(PRIOR_REPORT)
-_WINDOW_FIRST = anchor_words(DAY_WINDOW)
+_TOTAL_FIRST = _TOTAL.anchors
+_PRIOR_FIRST = _PRIOR.anchors
+_WINDOW_FIRST = _DAY_WINDOW.anchors
 _FORECAST_WORDS = frozenset((
     "expected", "projected", "forecast", "predicted", "likely", "set", "feared", "estimated",
     "poised", "going", "will", "could", "may", "might", "would", "should", "can", "thinks",
@@ -125,7 +125,12 @@ class ClaimFinder:
         claims: list[Claim] = []
         for sentence in doc.sentences:
             if self._worth_reading(sentence):
-                claims.extend(self._sentence_claims(doc, sentence, claims))
+                try:
+                    claims.extend(self._sentence_claims(doc, sentence, claims))
+                except (ValueError, IndexError, KeyError, OverflowError, RecursionError):
+                    # the contract is to never fail on text: a sentence this code cannot
+                    # read (a bug, not a property of the text) is skipped, the rest kept
+                    continue
         return _dedupe(claims)
 
     def _worth_reading(self, sentence: Sentence) -> bool:

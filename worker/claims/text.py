@@ -67,10 +67,6 @@ class Sentence:
         self.tokens()
         return bisect_left(self._starts, offset)
 
-    def token_start(self, index: int) -> int:
-        self.tokens()
-        return self._starts[index]
-
 
 def split_sentences(paragraph: str) -> list[str]:
     """Sentences of one paragraph; abbreviations such as 'Aug.' or 'U.S.' do not end one."""
