@@ -122,3 +122,14 @@ def report_date(text: str, published: date | None, before: int,
         if mention.day <= limit:
             best = mention.day
     return best
+
+
+_PAST_YEAR = re.compile(rf"\b(?:in|during)\s+(?:(?:early|late|mid-?)\s*)?(?:{_MONTH}\s+)?"
+                        r"((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def looks_back(text: str, published: date | None) -> bool:
+    """Whether the sentence is about an earlier year ('a quake killed 700 in 2016')."""
+    if published is None:
+        return False
+    return any(int(m.group(1)) < published.year for m in _PAST_YEAR.finditer(text))

@@ -10,7 +10,7 @@ from datetime import date
 from worker.article import Article
 from worker.claims.actors import ActorIndex, ActorMention, pick
 from worker.claims.cues import Cue, CueIndex, Reading, elliptical
-from worker.claims.dates import report_date
+from worker.claims.dates import looks_back, report_date
 from worker.claims.figures import Figure, read_figures, strip_qualifier
 from worker.claims.model import PRECISION_RANK, Claim, Kind
 from worker.claims.numbers import NUMBER_WORDS
@@ -192,7 +192,8 @@ class ClaimFinder:
             return None
         actor = self._actor(doc, sentence, figure)
         as_of = report_date(sentence.text, doc.published, figure.start, sentence.words)
-        restated = as_of is not None or _prior_report(sentence, figure.start)
+        restated = (as_of is not None or _prior_report(sentence, figure.start)
+                    or looks_back(sentence.text, doc.published))
         return Claim(
             region=region, metric=metric, value=round(figure.value, 3), unit=unit,
             qualifier=figure.qualifier,  # type: ignore[arg-type]
