@@ -3,11 +3,10 @@ evaluation: every labelled claim found, nothing else, and qualifier, kind and ac
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any
-
-import html
 
 import pytest
 
