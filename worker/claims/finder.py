@@ -213,7 +213,8 @@ class ClaimFinder:
             near = [m for m in pool if bisect_right(breaks, m.start) == clause
                     and (m.region or m.blocks)]
             if near:
-                return _nearest(near, figure, sentence).region
+                chosen = _nearest(near, figure, sentence)
+                return None if _coordinated(chosen, mentions, sentence.text) else chosen.region
         for pool in (strong, mentions):
             watched = [m for m in pool if m.region]
             if watched:
@@ -362,6 +363,20 @@ def _has_window(sentence: Sentence) -> bool:
     return bool(sentence.memo["window"])
 
 
+def _coordinated(chosen: Mention, mentions: list[Mention], text: str) -> bool:
+    """Whether the place is one of a pair or list ('in Turkey and Syria', 'Greece, Turkey and
+    Bulgaria'): a figure for the list as a whole is about none of them alone. ('Derna, Libya'
+    names one place.)"""
+    for other in mentions:
+        if other is chosen:
+            continue
+        lo, hi = (chosen, other) if chosen.end <= other.start else (other, chosen)
+        if lo.end <= hi.start and _AND_BETWEEN.fullmatch(text[lo.end:hi.start]):
+            return True
+    return False
+
+
+_AND_BETWEEN = re.compile(r"(?:['\u2019]s)?,?\s+(?:and|or|as\s+well\s+as)\s+(?:the\s+)?")
 # Words that tie a figure to the place after it ("30 in the town of X") cost nothing.
 _PLACE_LINK = frozenset(("in", "near", "at", "around", "outside", "across", "the", "town", "city",
                          "village", "of", "province", "region", "district", "oblast"))

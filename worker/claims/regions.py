@@ -31,6 +31,11 @@ _TOWN_WORDS = frozenset(("city", "town", "village", "port", "settlement", "munic
 _WHOLE_FRONT = re.compile(
     r"\b(?i:along|across|on)\s+(?i:the\s+)?(?i:entire\s+|whole\s+)?(?i:front)(?:\s*-?\s*(?i:lines?))?+\b"
     r"(?!\s+(?i:near|around|outside|at)\b|\s+(?i:in|of)\s+[A-Z])|\b(?i:on\s+all\s+fronts)\b")
+_MANY_WORDS = frozenset(("states", "countries", "provinces", "regions", "nations", "counties",
+                         "districts", "oblasts", "islands"))
+_MANY_PLACES = re.compile(r"\b(?:in|across|throughout)\s+(?:\w+\s+){0,2}(?:states|countries|provinces|"
+                          r"regions|nations|counties|districts|oblasts|islands)\b(?!\s+of\b)",
+                          re.IGNORECASE)
 _PLACE_TYPES = frozenset(("county", "province", "oblast", "district", "region", "prefecture",
                           "governorate", "municipality", "state", "island", "islands", "parish",
                           "city", "town", "village"))
@@ -127,6 +132,9 @@ class RegionIndex:
             found += self._other_places(text)
         if not self._foreign_first.isdisjoint(words):
             found += self._countries(text)
+        if not _MANY_WORDS.isdisjoint(words):
+            # "across six states": a count for several regions, not for one
+            found += [Mention(m.start(), m.end(), None) for m in _MANY_PLACES.finditer(text)]
         if "front" in words or "fronts" in words:
             # "along the entire front": a count for the whole front, not for one region
             found += [Mention(m.start(), m.end(), None) for m in _WHOLE_FRONT.finditer(text)]
