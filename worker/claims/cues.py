@@ -54,6 +54,8 @@ _INCREMENT_BEFORE = re.compile(
 
 _ATTACK_VERB = re.compile(r"\b(?:attacked|shelled|struck|hit|targeted|bombed|bombarded|fired\s+on|"
                           r"fired\s+at|stormed|assaulted|raided)\b", re.IGNORECASE)
+_AUXILIARIES = frozenset(("had", "have", "has", "were", "was", "are", "is", "will", "would",
+                          "could", "may", "might", "remain", "remained"))
 _OF_THEM = re.compile(r"\s+of\s+(?:them|whom|which|those|these)\b", re.IGNORECASE)
 _TOTAL_TO = re.compile(r"\b(?:total|tally|toll|count|number)\b[^.;]*\bto\s+$", re.IGNORECASE)
 
@@ -178,8 +180,13 @@ class CueIndex:
 
     # --- counts ------------------------------------------------------------------------------
     def is_bare(self, sentence: Sentence, figure: Figure) -> bool:
-        """Whether a count stands without a noun ('and another 13 near Toretsk')."""
-        return self._head(sentence, sentence.token_from(figure.noun_from))[0] == "bare"
+        """Whether a count stands without a noun or a verb of its own ('and another 13 near
+        Toretsk', 'and 11,000 damaged'; not 'and 2.2 million had left')."""
+        at = sentence.token_from(figure.noun_from)
+        tokens = sentence.tokens()
+        if at < len(tokens) and tokens[at] in _AUXILIARIES:
+            return False
+        return self._head(sentence, at)[0] == "bare"
 
     def count_metric(self, sentence: Sentence, figure: Figure, cues: list[Cue],
                      used: set[Cue], bounds: list[int]) -> Reading | None:
@@ -276,6 +283,9 @@ class CueIndex:
                 if close is not None and tokens[close] == ",":
                     aside, j, last = True, close + 1, min(close + 9, len(tokens))
                     continue
+            if tokens[j] in ("and", "or") and j + 1 < len(tokens) and tokens[j + 1] in PERSON_NOUNS:
+                j += 2  # "25,000 residents and visitors were evacuated"
+                continue
             if tokens[j] in _RIGHT_STOP or j in bounds:
                 return None
             cue = next((c for c in cues if c.first == j and not c.metric.startswith("agent:")),

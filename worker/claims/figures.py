@@ -36,7 +36,7 @@ _CHANGE_FROM = re.compile(
     r"\b(?:rose|risen|rising|rises|increased|increasing|climbed|jumped|grew|soared|up|down|fell|"
     r"dropped|revised|raised|lowered|went)\s+from\s*$", re.IGNORECASE)
 _OF_TOTAL = re.compile(r"^\s*(?:out\s+)?of\s+(?:a\s+total\s+of\s+|the\s+|all\s+|some\s+|about\s+|its\s+|"
-                       r"their\s+|his\s+|her\s+|an\s+estimated\s+)?$",
+                       r"their\s+|his\s+|her\s+|an\s+estimated\s+|the\s+\w+['\u2019]s\s+)?$",
                        re.IGNORECASE)
 _CONVERSION = re.compile(r"^\s*[(\[]\s*(?:about|some|around|roughly|approximately|nearly|almost|"
                          r"more\s+than|over|at\s+least|up\s+to|or)?\s*$", re.IGNORECASE)

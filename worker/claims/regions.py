@@ -31,6 +31,7 @@ _TOWN_WORDS = frozenset(("city", "town", "village", "port", "settlement", "munic
 _WHOLE_FRONT = re.compile(
     r"\b(?i:along|across|on)\s+(?i:the\s+)?(?i:entire\s+|whole\s+)?(?i:front)(?:\s*-?\s*(?i:lines?))?+\b"
     r"(?!\s+(?i:near|around|outside|at)\b|\s+(?i:in|of)\s+[A-Z])|\b(?i:on\s+all\s+fronts)\b")
+_HYPHEN_PAIR = re.compile(r"\b([A-Z][\w']+)-([A-Z][\w']+)\b")
 _MANY_WORDS = frozenset(("states", "countries", "provinces", "regions", "nations", "counties",
                          "districts", "oblasts", "islands"))
 _MANY_PLACES = re.compile(r"\b(?:in|across|throughout)\s+(?:\w+\s+){0,2}(?:states|countries|provinces|"
@@ -86,6 +87,7 @@ class RegionIndex:
         self._parent = {r.name: r.within for r in watchlist.regions}
         self._names_of = {r.name: " ".join(r.names).casefold() for r in watchlist.regions}
         self._watched_first = anchor_words(self._by_name)
+        self._places = set(self._by_name) | {_key(c) for c in COUNTRIES}
         self._foreign_first = anchor_words(COUNTRIES)
 
     def root(self, region: str) -> str:
@@ -132,6 +134,7 @@ class RegionIndex:
             found += self._other_places(text)
         if not self._foreign_first.isdisjoint(words):
             found += self._countries(text)
+        found += self._pairs(text, found)
         if not _MANY_WORDS.isdisjoint(words):
             # "across six states": a count for several regions, not for one
             found += [Mention(m.start(), m.end(), None) for m in _MANY_PLACES.finditer(text)]
@@ -139,6 +142,17 @@ class RegionIndex:
             # "along the entire front": a count for the whole front, not for one region
             found += [Mention(m.start(), m.end(), None) for m in _WHOLE_FRONT.finditer(text)]
         return sorted(found, key=lambda m: m.start)
+
+    def _pairs(self, text: str, found: list[Mention]) -> list[Mention]:
+        """'Turkey-Syria': two places joined by a hyphen name both, so neither alone."""
+        if "-" not in text:
+            return []
+        pairs = []
+        for m in _HYPHEN_PAIR.finditer(text):
+            left, right = m.group(1), m.group(2)
+            if any(_key(n) in self._places for n in (left, right)):
+                pairs.append(Mention(m.start(), m.end(), None))
+        return pairs
 
     def _watched_mentions(self, text: str) -> list[Mention]:
         found = []

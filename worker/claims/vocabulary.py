@@ -122,6 +122,7 @@ PERSON_NOUNS = frozenset((
     "crew", "crewmen", "hikers", "climbers", "pilgrims", "survivors", "infants", "babies",
     "journalists", "officers", "policemen", "firefighters", "holidaymakers", "homeowners",
     "family members", "relatives", "farmers", "protesters", "detainees", "hostages",
+    "visitors", "guests", "locals", "evacuees", "foreigners", "nationals", "citizens",
 ))
 SOLDIER_NOUNS = frozenset(("soldiers", "soldier", "servicemen", "troops", "fighters", "militants",
                            "personnel", "marines", "conscripts", "occupiers", "mercenaries"))
