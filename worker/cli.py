@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,15 +19,17 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from worker import notify, pipeline
+from worker import notify, pipeline, service
 from worker.article import Article
 from worker.claims import Claim, find_claims
 from worker.db import ChangeRecord, ClaimRecord, ItemRecord, create_schema, make_engine, session_scope
 from worker.errors import ClaimwatchError
 from worker.extract import article_from_file
 from worker.fetch import make_client, read_file
-from worker.settings import DEFAULT_DATABASE, load_settings
+from worker.runtime import database_url
+from worker.settings import load_settings
 from worker.sources import seed_key
+from worker.status import FeedStatus, read_status
 from worker.watchlist import Watchlist, load_watchlist
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -54,10 +57,6 @@ def friendly_errors() -> Iterator[None]:
 
 def load_config(config: Path | None) -> Watchlist:
     return load_watchlist(config or load_settings().config)
-
-
-def database_url(watchlist: Watchlist) -> str:
-    return load_settings().database_url or watchlist.database or DEFAULT_DATABASE
 
 
 def open_database(watchlist: Watchlist) -> Engine:
@@ -225,6 +224,59 @@ def _change_json(change: ChangeRecord, alert: notify.Alert) -> dict[str, Any]:
             "revision": change.revision, "detected_at": change.created_at.isoformat()
             if change.created_at else None, "old_article": side(alert.old),
             "new_article": side(alert.new)}
+
+
+@app.command()
+def run(config: ConfigOption = None,
+        concurrency: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2) -> None:
+    """Run the service: poll feeds and the seeds folder on schedule until Ctrl-C."""
+    with friendly_errors():
+        path = config or load_settings().config
+        open_database(load_watchlist(path))
+    loglevel = "INFO" if logging.getLogger().isEnabledFor(logging.INFO) else "WARNING"
+    raise typer.Exit(service.run_worker(path, concurrency, loglevel))
+
+
+@app.command()
+def status(config: ConfigOption = None, json_out: JsonOption = False) -> None:
+    """Each feed's last poll, last success, last error, next due and items seen; alerts waiting."""
+    with friendly_errors():
+        watchlist = load_config(config)
+        engine = open_database(watchlist)
+    with session_scope(engine) as session:
+        report = read_status(session, watchlist)
+    if json_out:
+        for feed in report.feeds:
+            print(json.dumps(_feed_json(feed), ensure_ascii=False))
+        print(json.dumps({k: v for k, v in asdict(report).items() if k != "feeds"}))
+        return
+    out.print(_feeds_table(report.feeds))
+    out.print(f"undelivered alerts: {report.undelivered_alerts} (given up: {report.failed_alerts}); "
+              f"articles waiting: {report.pending_items} (failed: {report.failed_items})")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "never"
+
+
+def _feed_json(feed: FeedStatus) -> dict[str, Any]:
+    data = asdict(feed)
+    data["every"] = feed.every.total_seconds() if feed.every else None
+    for key in ("last_poll_at", "last_success_at", "next_due_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
+
+
+def _feeds_table(feeds: list[FeedStatus]) -> Table:
+    table = Table(title=f"{len(feeds)} feed(s), times in UTC")
+    for name in ("feed", "every", "last poll", "last success", "last error", "next due", "items seen"):
+        table.add_column(name, overflow="fold")
+    for feed in feeds:
+        error = f"{feed.last_error} ({feed.failures} in a row)" if feed.last_error else ""
+        table.add_row(escape(feed.url), str(feed.every or "not in watchlist"), _when(feed.last_poll_at),
+                      _when(feed.last_success_at), escape(error), _when(feed.next_due_at),
+                      str(feed.items_seen))
+    return table
 
 
 @app.command("check-config")

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from worker.article import Article
 from worker.changes import Figure, Verdict, judge, standing_claims
@@ -40,7 +40,7 @@ class NewItem:
     published: datetime | None = None
 
 
-def _insert_ignoring_duplicates(session: Session, model: Any) -> Insert:
+def insert_ignoring_duplicates(session: Session, model: Any) -> Insert:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement: Insert = insert(model).on_conflict_do_nothing()
@@ -53,7 +53,7 @@ def add_items(session: Session, items: Sequence[NewItem]) -> int:
         return 0
     now = utcnow()
     rows = [{**item.__dict__, "status": "pending", "attempts": 0, "found_at": now} for item in items]
-    result = session.execute(_insert_ignoring_duplicates(session, ItemRecord).values(rows))
+    result = session.execute(insert_ignoring_duplicates(session, ItemRecord).values(rows))
     count: int = result.rowcount  # type: ignore[attr-defined]
     return max(count, 0)
 
@@ -67,12 +67,19 @@ def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def pending_item_ids(session: Session, source: str | None = None, max_attempts: int = 5) -> list[int]:
-    """Items still to process, oldest publication first so series advance in date order."""
+def pending_item_ids(session: Session, source: str | None = None, max_attempts: int = 5,
+                     idle_since: datetime | None = None) -> list[int]:
+    """Items still to process, oldest publication first so series advance in date order.
+
+    `idle_since`: only items neither found nor tried since then.
+    """
     query = select(ItemRecord.id).where(ItemRecord.status == "pending",
                                         ItemRecord.attempts < max_attempts)
     if source is not None:
         query = query.where(ItemRecord.source == source)
+    if idle_since is not None:
+        touched = func.coalesce(col(ItemRecord.processed_at), col(ItemRecord.found_at))
+        query = query.where(touched < idle_since)
     query = query.order_by(col(ItemRecord.published).asc().nulls_last(), col(ItemRecord.id))
     return [i for i in session.exec(query) if i is not None]
 
@@ -158,7 +165,7 @@ def _insert_series(session: Session, claim: ClaimRecord) -> bool:
     row = {"region": claim.region, "metric": claim.metric, "actor": claim.actor,
            "claim_id": claim.id, "value": claim.value, "qualifier": claim.qualifier,
            "as_of": claim.as_of}
-    result = session.execute(_insert_ignoring_duplicates(session, SeriesRecord).values(row))
+    result = session.execute(insert_ignoring_duplicates(session, SeriesRecord).values(row))
     inserted: int = result.rowcount  # type: ignore[attr-defined]
     return inserted == 1
 
@@ -175,7 +182,7 @@ def enqueue_deliveries(session: Session, pairs: Iterable[tuple[int, str]]) -> No
     rows = [{"change_id": change_id, "target": target, "status": "pending", "attempts": 0}
             for change_id, target in pairs]
     if rows:
-        session.execute(_insert_ignoring_duplicates(session, DeliveryRecord).values(rows))
+        session.execute(insert_ignoring_duplicates(session, DeliveryRecord).values(rows))
 
 
 def feed_record(session: Session, url: str) -> FeedRecord:
