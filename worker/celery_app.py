@@ -18,6 +18,11 @@ from worker.runtime import Runtime
 from worker.settings import Settings, load_settings
 
 EMBEDDED_BROKER = "filesystem://localhost/"  # kombu warns about a URL without a host
+REDIS_TRANSPORT = "worker.redis_transport:Transport"  # kombu's, with a fix for lost connections
+
+
+def _is_redis(url: str | None) -> bool:
+    return url is not None and url.split("://", 1)[0] in ("redis", "rediss")
 
 
 def broker_options(settings: Settings) -> dict[str, Any]:
@@ -41,6 +46,7 @@ def broker_options(settings: Settings) -> dict[str, Any]:
 def celery_config(settings: Settings) -> dict[str, Any]:
     return {
         "broker_url": settings.broker_url or EMBEDDED_BROKER,
+        "broker_transport": REDIS_TRANSPORT if _is_redis(settings.broker_url) else None,
         "broker_transport_options": broker_options(settings),
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,  # a broker restart is waited out, never fatal
@@ -49,7 +55,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,  # acknowledged when done: a worker killed mid-task loses nothing
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "worker_cancel_long_running_tasks_on_connection_loss": True,  # they are redelivered
+        "worker_cancel_long_running_tasks_on_connection_loss": True,  # redelivered, idempotent
         "worker_send_task_events": True,  # for Flower and `celery events`
         "task_send_sent_event": True,
         "beat_scheduler": "worker.schedule:WatchlistScheduler",

@@ -24,14 +24,14 @@ def acquire(engine: Engine, name: str, holder: str, ttl: timedelta) -> bool:
     now = utcnow()
     row = {"name": name, "holder": holder, "expires_at": now + ttl}
     with session_scope(engine) as session:
-        inserted = session.execute(insert_ignoring_duplicates(session, LeaseRecord).values(row))
-        if inserted.rowcount == 1:  # type: ignore[attr-defined]
+        # RETURNING, not rowcount: psycopg reports -1 as the rowcount of an upsert
+        insert = insert_ignoring_duplicates(session, LeaseRecord).values(row)
+        if session.execute(insert.returning(col(LeaseRecord.name))).first() is not None:
             return True
-        taken = session.execute(
-            update(LeaseRecord)
-            .where(col(LeaseRecord.name) == name, col(LeaseRecord.expires_at) <= now)
-            .values(holder=holder, expires_at=now + ttl))
-        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+        lapsed = (update(LeaseRecord)
+                  .where(col(LeaseRecord.name) == name, col(LeaseRecord.expires_at) <= now)
+                  .values(holder=holder, expires_at=now + ttl))
+        return session.execute(lapsed.returning(col(LeaseRecord.name))).first() is not None
 
 
 def release(engine: Engine, name: str, holder: str) -> None:

@@ -76,7 +76,11 @@ class Runtime:
         watchlist = self.watchlist()
         if self._engine is None:
             engine = make_engine(database_url(watchlist))
-            create_schema(engine)  # kept only once it worked: a database still down is tried again
+            try:
+                create_schema(engine)
+            except Exception:
+                engine.dispose()  # kept only once it worked: a database still down is tried again
+                raise
             self._engine = engine
         if self._client is None:
             self._client = make_client()

@@ -1,8 +1,8 @@
 """Beat's schedule, built from the watchlist and rebuilt when the file changes.
 
-Each feed is polled at its own `every`; its first poll after beat starts is put off by a fraction
-of the interval fixed by a hash of its URL, so 500 feeds at 15m are spread over the interval
-instead of firing in the same second, and a restart of beat keeps each feed's place. The seeds
+Each feed is polled at its own `every`; its first poll after beat starts is put off by up to a
+minute, by a fraction fixed by a hash of its URL, so 500 feeds at 15m are spread over a minute
+instead of firing in the same second, and each is polled within a minute of a start. The seeds
 folder is looked at when beat starts and then every `seeds_every`; the sweep (which resends work
 a lost message left pending) runs every minute.
 """
@@ -24,13 +24,13 @@ from worker.watchlist import Watchlist, load_watchlist
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(minutes=1)
-SPREAD_CAP = timedelta(minutes=15)  # a 1-day feed is still polled within 15 minutes of a start
+SPREAD = timedelta(minutes=1)
 
 
 def spread(url: str, every: timedelta) -> timedelta:
-    """A stable offset in [0, min(every, SPREAD_CAP)) drawn from the URL's hash."""
+    """A stable offset in [0, min(every, SPREAD)) drawn from the URL's hash."""
     fraction = int(hashlib.sha256(url.encode()).hexdigest()[:8], 16) / 2 ** 32
-    return min(every, SPREAD_CAP) * fraction
+    return min(every, SPREAD) * fraction
 
 
 def build_entries(watchlist: Watchlist, now: datetime) -> dict[str, dict[str, Any]]:

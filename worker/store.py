@@ -53,9 +53,9 @@ def add_items(session: Session, items: Sequence[NewItem]) -> int:
         return 0
     now = utcnow()
     rows = [{**item.__dict__, "status": "pending", "attempts": 0, "found_at": now} for item in items]
-    result = session.execute(insert_ignoring_duplicates(session, ItemRecord).values(rows))
-    count: int = result.rowcount  # type: ignore[attr-defined]
-    return max(count, 0)
+    # RETURNING, not rowcount: psycopg reports -1 as the rowcount of these inserts
+    statement = insert_ignoring_duplicates(session, ItemRecord).values(rows).returning(col(ItemRecord.id))
+    return len(session.execute(statement).all())
 
 
 def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
@@ -165,9 +165,8 @@ def _insert_series(session: Session, claim: ClaimRecord) -> bool:
     row = {"region": claim.region, "metric": claim.metric, "actor": claim.actor,
            "claim_id": claim.id, "value": claim.value, "qualifier": claim.qualifier,
            "as_of": claim.as_of}
-    result = session.execute(insert_ignoring_duplicates(session, SeriesRecord).values(row))
-    inserted: int = result.rowcount  # type: ignore[attr-defined]
-    return inserted == 1
+    statement = insert_ignoring_duplicates(session, SeriesRecord).values(row).returning(col(SeriesRecord.id))
+    return session.execute(statement).first() is not None
 
 
 def _lock_series(session: Session, claim: ClaimRecord) -> SeriesRecord | None:
