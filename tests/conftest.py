@@ -16,6 +16,7 @@ import pytest
 import yaml
 from sqlalchemy import Engine, create_engine, text
 
+from tests.helpers import Site
 from worker.db import create_schema, make_engine
 from worker.watchlist import Watchlist, load_watchlist
 
@@ -125,3 +126,51 @@ def receiver() -> Iterator[Receiver]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+@dataclass
+class MailBox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
+
+    port: int
+    messages: list[Any] = field(default_factory=list)
+
+    def url(self, to: str = "ops@example.com") -> str:
+        return f"mailto://127.0.0.1:{self.port}?to={to}&from=claimwatch@example.com"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def mailbox() -> Iterator[MailBox]:
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    box = MailBox(port=free_port())
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            box.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """A raw HTTP site on 127.0.0.1: set `routes[path]` to a handler."""
+    s = Site()
+    yield s
+    s.server.shutdown()
+    s.server.server_close()

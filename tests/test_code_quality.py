@@ -14,10 +14,10 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = run("ruff", "check", "worker")
+    result = run("ruff", "check", "worker", "bench")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_is_clean() -> None:
-    result = run("mypy", "worker")
+    result = run("mypy", "worker", "bench")
     assert result.returncode == 0, result.stdout + result.stderr

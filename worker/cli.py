@@ -4,67 +4,44 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from worker import notify, pipeline, service
+from worker import cli_db, cli_delivery, cli_service, message, notify, pipeline
 from worker.article import Article
 from worker.claims import Claim, find_claims
-from worker.db import ChangeRecord, ClaimRecord, ItemRecord, create_schema, make_engine, session_scope
+from worker.cli_support import (
+    ConfigOption,
+    JsonOption,
+    database_url,
+    err,
+    friendly_errors,
+    load_config,
+    open_database,
+    out,
+)
+from worker.db import ChangeRecord, ClaimRecord, ItemRecord, session_scope
 from worker.errors import ClaimwatchError
 from worker.extract import article_from_file
 from worker.fetch import make_client, read_file
-from worker.runtime import database_url
 from worker.settings import load_settings
 from worker.sources import seed_key
-from worker.status import FeedStatus, read_status
-from worker.watchlist import Watchlist, load_watchlist
+from worker.watchlist import load_watchlist
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Watch news about places; store figures; alert when they change.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
-
-ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="Watchlist file [default: $CLAIMWATCH_CONFIG or config/watchlist.yaml]",
-    show_default=False)]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object a line.")]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Errors claimwatch expects become a message and exit status 2, never a traceback."""
-    try:
-        yield
-    except ClaimwatchError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
-
-
-def load_config(config: Path | None) -> Watchlist:
-    return load_watchlist(config or load_settings().config)
-
-
-def open_database(watchlist: Watchlist) -> Engine:
-    engine = make_engine(database_url(watchlist))
-    create_schema(engine)
-    return engine
-
-
+app.add_typer(cli_delivery.deliveries_app)
+app.add_typer(cli_db.db_app)
+app.command("notify-test")(cli_delivery.notify_test)
+app.command()(cli_service.run)
+app.command()(cli_service.status)
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
@@ -107,8 +84,8 @@ def _print_scan(report: pipeline.ScanReport, json_out: bool) -> None:
     for outcome in report.outcomes:
         if outcome.error:
             err.print(f"[red]item {outcome.item_id} failed:[/red] {escape(outcome.error)}")
-    for message in report.feed_errors:
-        err.print(f"[red]feed failed:[/red] {escape(message)}")
+    for feed_error in report.feed_errors:
+        err.print(f"[red]feed failed:[/red] {escape(feed_error)}")
     err.print(f"{len(report.outcomes)} new article(s), {len(rows)} claim(s), "
               f"{len(report.changes)} change(s), {report.alerts_sent} alert(s) sent")
 
@@ -130,7 +107,7 @@ def _claims_table(rows: list[tuple[str, Claim]], title: str) -> Table:
         table.add_column(name, overflow="fold")
     for source, c in rows:
         table.add_row(escape(source), c.region, c.metric, c.actor or "",
-                      notify.format_value(c.value, c.qualifier), c.kind, escape(c.sentence[:160]))
+                      message.format_value(c.value, c.qualifier), c.kind, escape(c.sentence[:160]))
     return table
 
 
@@ -178,7 +155,7 @@ def claims(config: ConfigOption = None, json_out: JsonOption = False,
         table.add_column(name, overflow="fold")
     for claim, item in rows:
         table.add_row(claim.as_of.date().isoformat() if claim.as_of else "", claim.region,
-                      claim.metric, claim.actor, notify.format_value(claim.value, claim.qualifier),
+                      claim.metric, claim.actor, message.format_value(claim.value, claim.qualifier),
                       claim.kind, escape(item.outlet or item.title or item.key))
     out.print(table)
 
@@ -209,12 +186,12 @@ def changes(config: ConfigOption = None, json_out: JsonOption = False) -> None:
     for change in records:
         assert change.id is not None
         alert = alerts[change.id]
-        table.add_row(escape(notify.alert_title(alert)), escape(alert.new.outlet or alert.new.title))
+        table.add_row(escape(message.alert_title(alert)), escape(alert.new.outlet or alert.new.title))
     out.print(table)
 
 
-def _change_json(change: ChangeRecord, alert: notify.Alert) -> dict[str, Any]:
-    def side(s: notify.Side) -> dict[str, Any]:
+def _change_json(change: ChangeRecord, alert: message.Alert) -> dict[str, Any]:
+    def side(s: message.Side) -> dict[str, Any]:
         return {"title": s.title, "url": s.url, "outlet": s.outlet, "sentence": s.sentence,
                 "published": s.published.isoformat() if s.published else None}
 
@@ -224,59 +201,6 @@ def _change_json(change: ChangeRecord, alert: notify.Alert) -> dict[str, Any]:
             "revision": change.revision, "detected_at": change.created_at.isoformat()
             if change.created_at else None, "old_article": side(alert.old),
             "new_article": side(alert.new)}
-
-
-@app.command()
-def run(config: ConfigOption = None,
-        concurrency: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2) -> None:
-    """Run the service: poll feeds and the seeds folder on schedule until Ctrl-C."""
-    with friendly_errors():
-        path = config or load_settings().config
-        open_database(load_watchlist(path))
-    loglevel = "INFO" if logging.getLogger().isEnabledFor(logging.INFO) else "WARNING"
-    raise typer.Exit(service.run_worker(path, concurrency, loglevel))
-
-
-@app.command()
-def status(config: ConfigOption = None, json_out: JsonOption = False) -> None:
-    """Each feed's last poll, last success, last error, next due and items seen; alerts waiting."""
-    with friendly_errors():
-        watchlist = load_config(config)
-        engine = open_database(watchlist)
-    with session_scope(engine) as session:
-        report = read_status(session, watchlist)
-    if json_out:
-        for feed in report.feeds:
-            print(json.dumps(_feed_json(feed), ensure_ascii=False))
-        print(json.dumps({k: v for k, v in asdict(report).items() if k != "feeds"}))
-        return
-    out.print(_feeds_table(report.feeds))
-    out.print(f"undelivered alerts: {report.undelivered_alerts} (given up: {report.failed_alerts}); "
-              f"articles waiting: {report.pending_items} (failed: {report.failed_items})")
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "never"
-
-
-def _feed_json(feed: FeedStatus) -> dict[str, Any]:
-    data = asdict(feed)
-    data["every"] = feed.every.total_seconds() if feed.every else None
-    for key in ("last_poll_at", "last_success_at", "next_due_at"):
-        data[key] = data[key].isoformat() if data[key] else None
-    return data
-
-
-def _feeds_table(feeds: list[FeedStatus]) -> Table:
-    table = Table(title=f"{len(feeds)} feed(s), times in UTC")
-    for name in ("feed", "every", "last poll", "last success", "last error", "next due", "items seen"):
-        table.add_column(name, overflow="fold")
-    for feed in feeds:
-        error = f"{feed.last_error} ({feed.failures} in a row)" if feed.last_error else ""
-        table.add_row(escape(feed.url), str(feed.every or "not in watchlist"), _when(feed.last_poll_at),
-                      _when(feed.last_success_at), escape(error), _when(feed.next_due_at),
-                      str(feed.items_seen))
-    return table
 
 
 @app.command("check-config")

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event, text
+from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
+
+_READ_ONLY = "claimwatch_read_only"
 
 
 def utcnow() -> datetime:
@@ -114,7 +116,11 @@ class ChangeRecord(SQLModel, table=True):
 
 
 class DeliveryRecord(SQLModel, table=True):
-    """The outbox: one row per change and notification target, written before anything is sent."""
+    """The outbox: one row per change and notification target, written before anything is sent.
+
+    status: pending → sending (leased to one worker until lease_until) → sent, or back to pending
+    with next_attempt_at, or failed after the last attempt.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("change_id", "target"),)
@@ -126,6 +132,8 @@ class DeliveryRecord(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     next_attempt_at: datetime | None = _when()
     sent_at: datetime | None = _when()
+    lease_until: datetime | None = _when()
+    lease_token: str | None = None
 
 
 class FeedRecord(SQLModel, table=True):
@@ -161,7 +169,7 @@ def make_engine(url: str) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "begin", _sqlite_begin_immediate)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -174,20 +182,20 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock at the start: a transaction that reads and then writes would otherwise
-    # fail at once (not wait) when another process wrote in between.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection: Any) -> None:
+    # A writer takes the write lock at the start: a transaction that reads and then writes would
+    # otherwise fail at once (not wait) when another process wrote in between. A reader opens no
+    # transaction: each of its statements reads a consistent snapshot on its own (WAL lets it read
+    # beside a writer), so reads never queue behind writes.
+    if not connection.get_execution_options().get(_READ_ONLY, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables; workers starting together on PostgreSQL take turns."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Two processes creating the same table at once fail on a catalog unique index.
-            connection.execute(text(
-                "SELECT pg_advisory_xact_lock(hashtext('claimwatch schema ' || current_schema()))"))
-        SQLModel.metadata.create_all(connection)
+    """Bring the schema to the newest migration (creating it in an empty database)."""
+    from worker.migrate import upgrade  # imported here: the migrations import this module's tables
+
+    upgrade(engine)
 
 
 @contextmanager
@@ -200,3 +208,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session that only reads: it commits nothing and, on SQLite, never waits for a writer
+    (nor holds a transaction across its statements: use it for single queries)."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={_READ_ONLY: True})
+        yield session

@@ -18,13 +18,19 @@ from worker.sources import FeedEntry
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _TAG = re.compile(r"<[^>]+>")
+MIN_PAGE_TEXT = 40  # characters: less is a menu or a caption ("Home"), not an article
 # A page with no date would otherwise get the footer's copyright year as an invented 1 January.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
 
+def looks_binary(content: bytes) -> bool:
+    """NUL bytes near the start: an image, archive or executable, not text (UTF-16 aside)."""
+    return b"\x00" in content[:4096]
+
+
 def decode_text(content: bytes, where: str) -> str:
     """Text of a seed file; binary files are refused rather than read as noise."""
-    if b"\x00" in content[:4096]:
+    if looks_binary(content):
         raise ExtractError(f"{where}: binary file, not an article")
     try:
         return content.decode("utf-8-sig")
@@ -82,13 +88,16 @@ def parse_date(value: Any) -> datetime | None:
 def article_from_page(content: bytes, url: str | None, key: str, source: str,
                       entry: FeedEntry | None = None) -> Article | None:
     """The main text of an HTML page, or None when the page has none."""
+    if looks_binary(content):
+        raise ExtractError(f"{url or key}: binary content served as a page, not read")
     try:
         document = trafilatura.bare_extraction(
             content, url=url, with_metadata=True, include_comments=False, include_tables=False,
             date_extraction_params=_DATE_PARAMS)
     except Exception:  # trafilatura raises assorted parser errors on hostile markup
         return None
-    if not isinstance(document, trafilatura.settings.Document) or not (document.text or "").strip():
+    if not isinstance(document, trafilatura.settings.Document) or \
+            len((document.text or "").strip()) < MIN_PAGE_TEXT:
         return None
     published = parse_date(document.date)
     if entry is not None and entry.published is not None:

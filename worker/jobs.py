@@ -3,7 +3,8 @@
 A feed is polled under a lease (one worker at a time) and only when due, so the back-off the
 pipeline records for a failing feed holds whatever beat sends. Items and alerts are rows before
 any message names them, so a message that is lost (a broker restarted without persistence, the
-embedded broker's worker killed) only delays work: the sweep sends it again.
+embedded broker's worker killed) only delays work: the sweep sends it again. Delivery needs no
+lock here: the outbox leases its rows (worker/outbox.py).
 """
 
 from __future__ import annotations
@@ -11,17 +12,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlmodel import col, func, select
-
 from worker import leases, pipeline, store
-from worker.db import DeliveryRecord, FeedRecord, session_scope, utcnow
+from worker.db import FeedRecord, read_scope, utcnow
 from worker.errors import ClaimwatchError
 from worker.watchlist import Feed
 
 log = logging.getLogger(__name__)
 
 POLL_TIME_LIMIT = 90  # seconds; the feed's lease outlives a poll killed at this limit
-DELIVER_TIME_LIMIT = 180
 SWEEP_AFTER = timedelta(minutes=5)  # an item pending this long has lost its message (or failed)
 SEEDS = "seeds"  # the source name of seed-file items
 
@@ -50,7 +48,7 @@ def poll_feed(ctx: pipeline.Context, url: str, holder: str) -> list[int]:
 def feed_is_due(ctx: pipeline.Context, feed: Feed, now: datetime) -> bool:
     """Due unless its next poll is more than half an interval away (beat fires every interval,
     so half an interval of slack absorbs the time messages spend in flight)."""
-    with session_scope(ctx.engine) as session:
+    with read_scope(ctx.engine) as session:
         record = session.get(FeedRecord, feed.url)
     if record is None or record.next_due_at is None:
         return True
@@ -64,7 +62,7 @@ def scan_seeds(ctx: pipeline.Context) -> list[int]:
 
 
 def pending_items(ctx: pipeline.Context, source: str) -> list[int]:
-    with session_scope(ctx.engine) as session:
+    with read_scope(ctx.engine) as session:
         return store.pending_item_ids(session, source=source, max_attempts=pipeline.MAX_ITEM_ATTEMPTS)
 
 
@@ -76,23 +74,8 @@ def process_item(ctx: pipeline.Context, item_id: int) -> None:
         log.info("item %s: %d claim(s), %d change(s)", item_id, len(outcome.claims), len(outcome.changes))
 
 
-def deliver(ctx: pipeline.Context, holder: str) -> int | None:
-    """Send due alerts under the delivery lease; None when another worker is sending."""
-    lease = timedelta(seconds=DELIVER_TIME_LIMIT + 30)
-    with leases.held(ctx.engine, "deliver", holder, lease) as mine:
-        return pipeline.deliver(ctx) if mine else None
-
-
 def stale_items(ctx: pipeline.Context, now: datetime) -> list[int]:
     """Pending items nobody touched for SWEEP_AFTER: their message was lost, or they failed."""
-    with session_scope(ctx.engine) as session:
+    with read_scope(ctx.engine) as session:
         return store.pending_item_ids(session, max_attempts=pipeline.MAX_ITEM_ATTEMPTS,
                                       idle_since=now - SWEEP_AFTER)
-
-
-def deliveries_due(ctx: pipeline.Context, now: datetime) -> bool:
-    query = select(func.count()).select_from(DeliveryRecord).where(
-        DeliveryRecord.status == "pending",
-        col(DeliveryRecord.next_attempt_at).is_(None) | (col(DeliveryRecord.next_attempt_at) <= now))
-    with session_scope(ctx.engine) as session:
-        return session.exec(query).one() > 0

@@ -1,29 +1,27 @@
-"""Alerts: which targets a change goes to, what the message says, and delivery from the outbox.
+"""Alert targets: which targets a change goes to, how each is named and masked, and sending through Apprise.
 
-Formatting is pure. Delivery sends one message per target with every change waiting for it,
-through Apprise, and records the outcome on each outbox row.
+The outbox (`worker/outbox.py`) decides when to send; this module decides where and how.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sqlmodel import Session, col, select
 
-from worker.db import ChangeRecord, ClaimRecord, DeliveryRecord, ItemRecord, utcnow
+from worker.db import ChangeRecord, ClaimRecord, ItemRecord
+from worker.message import Alert, Message, Side, format_message
 from worker.watchlist import NotifyTarget
 
 log = logging.getLogger(__name__)
 
 CONSOLE = "console"  # the target used when the watchlist names none: alerts go to the console
-MAX_ATTEMPTS = 10
-BACKOFF_START = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
-_QUALIFIER_WORDS = {"min": "more than ", "max": "up to ", "approx": "about ", "exact": ""}
+_GENERIC_WEBHOOKS = {"json", "jsons", "form", "forms", "xml", "xmls"}  # programs, not people: plain text
+_MIN_SECRET = 4  # URL parts shorter than this are not worth hiding (ports, "v1", "api")
 
 
 def target_key(target: NotifyTarget) -> str:
@@ -31,88 +29,92 @@ def target_key(target: NotifyTarget) -> str:
     return "t-" + hashlib.sha256(target.url.encode()).hexdigest()[:12]
 
 
+def targets_by_key(targets: Sequence[NotifyTarget]) -> dict[str, NotifyTarget]:
+    return {target_key(t): t for t in targets}
+
+
 def masked_url(url: str) -> str:
-    """The URL as Apprise prints it with secrets hidden."""
+    """The URL as Apprise prints it with secrets hidden (its privacy form), and the parts Apprise
+    leaves visible for generic services (a webhook's path, query values) hidden too."""
     import apprise
 
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    return str(plugin.url(privacy=True)) if plugin else "(unrecognised URL)"  # type: ignore[no-untyped-call]
+    if plugin is None:
+        return "(unrecognised URL)"
+    return scrub(str(plugin.url(privacy=True)), url)  # type: ignore[no-untyped-call]
+
+
+def display_name(key: str, targets: dict[str, NotifyTarget]) -> str:
+    """How a person sees a target: its name, else its masked URL; never a secret."""
+    if key == CONSOLE:
+        return CONSOLE
+    target = targets.get(key)
+    if target is None:
+        return f"{key} (no longer in the watchlist)"
+    return target.name or masked_url(target.url)
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` with every secret-looking part of `url` (user, password, path, query values) hidden."""
+    parts = urlsplit(url)
+    pieces = {parts.username, parts.password, parts.netloc.rpartition("@")[0]}
+    pieces |= {unquote(p) for p in re.split(r"[/:]", parts.path)}
+    pieces |= {value for _, value in parse_qsl(parts.query)}
+    for piece in sorted((p for p in pieces if p and len(p) >= _MIN_SECRET), key=len, reverse=True):
+        text = text.replace(piece, "***")
+    return text
 
 
 def route(change: ChangeRecord, targets: Sequence[NotifyTarget]) -> list[str]:
     """The keys of the targets whose filters let this change through."""
     if not targets:
         return [CONSOLE]
-    return [target_key(t) for t in targets if _passes(change, t)]
+    return [target_key(t) for t in targets if passes(change, t)]
 
 
-def _passes(change: ChangeRecord, target: NotifyTarget) -> bool:
+def passes(change: ChangeRecord, target: NotifyTarget) -> bool:
+    """Regions, metrics and actors scope a target; a revision (a fall) ignores min_change unless
+    the target mutes revisions or asks for them to be filtered like rises."""
+    if change.revision and target.revisions == "muted":
+        return False
     if target.regions is not None and change.region not in target.regions:
         return False
     if target.metrics is not None and change.metric not in target.metrics:
         return False
     if target.actors is not None and (change.actor or None) not in target.actors:
         return False
+    if change.revision and target.revisions == "always":
+        return True
     return target.min_change is None or target.min_change.passes(change.old_value, change.new_value)
 
 
-@dataclass(frozen=True)
-class Side:
-    """One figure of a change, with its sentence and source."""
+def wants_markdown(target: NotifyTarget | None) -> bool:
+    """Markdown for services that render it (chat); plain text for email, SMS and webhooks."""
+    import apprise
 
-    value: float
-    qualifier: str
-    sentence: str
-    title: str
-    outlet: str | None
-    url: str | None
-    published: datetime | None
-
-
-@dataclass(frozen=True)
-class Alert:
-    region: str
-    metric: str
-    actor: str | None
-    old: Side
-    new: Side
-    revision: bool
+    if target is None or target.format == "text":
+        return False
+    if target.format == "markdown":
+        return True
+    plugin = apprise.Apprise.instantiate(target.url, suppress_exceptions=True)
+    if plugin is None or urlsplit(target.url).scheme.lower() in _GENERIC_WEBHOOKS:
+        return False
+    formats = plugin.notify_format
+    declared = set(formats) if isinstance(formats, tuple | list) else {formats}
+    return apprise.NotifyFormat.MARKDOWN in declared
 
 
-def format_value(value: float, qualifier: str) -> str:
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
-    return _QUALIFIER_WORDS.get(qualifier, "") + number
-
-
-def alert_title(alert: Alert) -> str:
-    names = " · ".join(p for p in (alert.region, alert.metric, alert.actor) if p)
-    old = format_value(alert.old.value, alert.old.qualifier)
-    new = format_value(alert.new.value, alert.new.qualifier)
-    return f"{names}: {old} → {new}" + (" (revised down)" if alert.revision else "")
-
-
-def _source_line(side: Side) -> str:
-    when = side.published.date().isoformat() if side.published else "undated"
-    where = side.outlet or side.title or "unknown source"
-    return f"{where}, {when}" + (f" — {side.url}" if side.url else "")
-
-
-def alert_body(alert: Alert) -> str:
-    return "\n".join([
-        alert_title(alert),
-        f"  now: “{alert.new.sentence}”",
-        f"       {_source_line(alert.new)}",
-        f"  before: “{alert.old.sentence}”",
-        f"       {_source_line(alert.old)}",
-    ])
-
-
-def format_message(alerts: Sequence[Alert]) -> tuple[str, str]:
-    """One message for several alerts: title of the first (and how many more), every body."""
-    title = alert_title(alerts[0])
-    if len(alerts) > 1:
-        title += f" (+{len(alerts) - 1} more)"
-    return title, "\n\n".join(alert_body(a) for a in alerts)
+def message_for(target: NotifyTarget | None, alerts: Sequence[Alert]) -> Message:
+    """The message `target` gets for `alerts`; a template failing on this data falls back to the default."""
+    markdown = wants_markdown(target)
+    if target is None:
+        return format_message(alerts, markdown)
+    try:
+        return format_message(alerts, markdown, target.title_template, target.body_template)
+    except Exception as exc:  # templates are checked at load; data can still break one (e.g. alerts[3])
+        log.warning("template of %s failed (%s); sending the default message",
+                    target.name or masked_url(target.url), exc)
+        return format_message(alerts, markdown)
 
 
 def load_alerts(session: Session, change_ids: Sequence[int]) -> dict[int, Alert]:
@@ -133,57 +135,39 @@ def load_alerts(session: Session, change_ids: Sequence[int]) -> dict[int, Alert]
                         side(c.new_claim_id), c.revision) for c in changes if c.id is not None}
 
 
-Sender = Callable[[str, str, str], str | None]  # (target key, title, body) → error or None
-
-
-def deliver_pending(session: Session, send: Sender, respect_backoff: bool = True) -> int:
-    """Send every due outbox row, one message per target; returns how many alerts went out."""
-    now = utcnow()
-    query = select(DeliveryRecord).where(DeliveryRecord.status == "pending")
-    rows = [r for r in session.exec(query.order_by(col(DeliveryRecord.id)))
-            if not respect_backoff or r.next_attempt_at is None or r.next_attempt_at <= now]
-    alerts = load_alerts(session, [r.change_id for r in rows])
-    sent = 0
-    for target in dict.fromkeys(r.target for r in rows):
-        batch = [r for r in rows if r.target == target]
-        title, body = format_message([alerts[r.change_id] for r in batch])
-        error = send(target, title, body)
-        for row in batch:
-            _record_attempt(row, error, now)
-            session.add(row)
-        sent += 0 if error else len(batch)
-    return sent
-
-
-def _record_attempt(row: DeliveryRecord, error: str | None, now: datetime) -> None:
-    row.attempts += 1
-    if error is None:
-        row.status, row.sent_at, row.last_error = "sent", now, None
-        return
-    row.last_error = error
-    row.next_attempt_at = now + min(BACKOFF_START * 2 ** (row.attempts - 1), BACKOFF_CAP)
-    if row.attempts >= MAX_ATTEMPTS:
-        row.status = "failed"
+Sender = Callable[[str, Message], str | None]  # (target key, message) → error or None
 
 
 def apprise_sender(targets: Sequence[NotifyTarget], echo: Callable[[str], None]) -> Sender:
-    """A sender that delivers through Apprise, or to `echo` for the console target."""
-    import apprise
+    """A sender that delivers through Apprise, one target per call, or to `echo` for the console."""
+    by_key = targets_by_key(targets)
 
-    by_key = {target_key(t): t for t in targets}
-
-    def send(key: str, title: str, body: str) -> str | None:
+    def send(key: str, message: Message) -> str | None:
         if key == CONSOLE:
-            echo(f"ALERT {body}")
+            echo(f"ALERT {message.body}")
             return None
         target = by_key.get(key)
         if target is None:
             return "target no longer in the watchlist"
-        notifier = apprise.Apprise()
-        notifier.add(target.url)
-        if notifier.notify(title=title, body=body):
-            return None
-        log.warning("delivery to %s failed", masked_url(target.url))
-        return f"{masked_url(target.url)} did not accept the message"
+        return send_to(target, message)
 
     return send
+
+
+def send_to(target: NotifyTarget, message: Message) -> str | None:
+    """Send one message to one target; None when the service accepted it, else why not (masked)."""
+    import apprise
+
+    notifier = apprise.Apprise()
+    if not notifier.add(target.url):
+        return f"{masked_url(target.url)}: Apprise cannot use this URL"
+    body_format = apprise.NotifyFormat.MARKDOWN if message.markdown else apprise.NotifyFormat.TEXT
+    capture = apprise.LogCapture(level=logging.WARNING, fmt="%(message)s")  # type: ignore[no-untyped-call]
+    with capture as captured:
+        accepted = notifier.notify(title=message.title, body=message.body, body_format=body_format)
+    if accepted:
+        return None
+    detail = " ".join(captured.getvalue().split())[:500] or "no reason given"
+    error = f"{masked_url(target.url)} did not accept the message: {scrub(detail, target.url)}"
+    log.warning("%s", error)
+    return error

@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import Engine
 
-from worker import extract, fetch, notify, sources, store
+from worker import extract, fetch, notify, outbox, sources, store
 from worker.article import Article
 from worker.claims import Claim, find_claims
-from worker.db import ChangeRecord, ItemRecord, session_scope, utcnow
+from worker.db import ChangeRecord, ItemRecord, read_scope, session_scope, utcnow
 from worker.errors import ClaimwatchError, ExtractError, FetchError
+from worker.http_guard import RateLimited
 from worker.watchlist import Feed, Watchlist
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,8 @@ def discover_seeds(ctx: Context) -> int:
 
 def poll_feed(ctx: Context, feed: Feed) -> int:
     """Fetch a feed with conditional GET and queue its new entries; returns how many are new."""
-    with session_scope(ctx.engine) as session:
-        record = store.feed_record(session, feed.url)
-        conditional = {k: v for k, v in (("If-None-Match", record.etag),
-                                         ("If-Modified-Since", record.last_modified)) if v}
+    with read_scope(ctx.engine) as session:
+        conditional = store.conditional_headers(session, feed.url)
     now = utcnow()
     try:
         fetched = fetch.fetch_url(ctx.client, feed.url, _feed_policy(ctx, feed.url), conditional)
@@ -94,22 +93,19 @@ def poll_feed(ctx: Context, feed: Feed) -> int:
             record.failures += 1
             record.last_poll_at, record.last_error = now, str(exc)
             record.next_due_at = now + min(feed.every * 2 ** record.failures, FEED_BACKOFF_CAP)
+            if isinstance(exc, RateLimited):  # the host said when; never ask before that
+                record.next_due_at = max(record.next_due_at, exc.until)
             session.add(record)
         raise
     with session_scope(ctx.engine) as session:
-        unseen = [e for e in entries if e.key not in store.known_keys(session, [e.key for e in entries])]
+        known = store.known_keys(session, [e.key for e in entries])
+        unseen = [e for e in entries if e.key not in known]
         added = store.add_items(session, [
             store.NewItem(key=e.key, source=feed.url, url=e.link, title=e.title,
                           summary=e.summary, published=e.published) for e in unseen])
-        record = store.feed_record(session, feed.url)
-        if not fetched.not_modified:
-            record.etag = fetched.headers.get("etag")
-            record.last_modified = fetched.headers.get("last-modified")
-        record.last_poll_at = record.last_success_at = now
-        record.failures, record.last_error = 0, None
-        record.next_due_at = now + feed.every
-        record.items_seen += added
-        session.add(record)
+        validators = None if fetched.not_modified else (fetched.headers.get("etag"),
+                                                        fetched.headers.get("last-modified"))
+        store.record_poll_success(session, feed.url, now, now + feed.every, added, validators)
     return added
 
 
@@ -120,7 +116,7 @@ def _feed_policy(ctx: Context, feed_url: str) -> fetch.FetchPolicy:
 
 def process_item(ctx: Context, item_id: int) -> ItemOutcome:
     """Fetch, extract, find claims, store them and queue alerts for one item, once."""
-    with session_scope(ctx.engine) as session:
+    with read_scope(ctx.engine) as session:
         item = session.get(ItemRecord, item_id)
     if item is None or item.status != "pending":
         return ItemOutcome(item_id)
@@ -129,14 +125,24 @@ def process_item(ctx: Context, item_id: int) -> ItemOutcome:
         claims = find_claims(article, ctx.watchlist)
     except Exception as exc:  # any failure of one item is recorded on it, never fatal to the run
         return _fail(ctx, item, exc)
+    changes = record_outcome(ctx, item_id, article, claims)
+    if changes is None:
+        return ItemOutcome(item_id)
+    return ItemOutcome(item_id, article, claims, changes)
+
+
+def record_outcome(ctx: Context, item_id: int, article: Article,
+                   claims: list[Claim]) -> list[ChangeRecord] | None:
+    """Store an item's article and claims, check each series for a change and queue the alerts,
+    in one transaction; None when another worker got there first."""
     with session_scope(ctx.engine) as session:
         locked = store.lock_item(session, item_id)
         if locked is None or locked.status != "pending":
-            return ItemOutcome(item_id)
+            return None
         changes = store.record_article(session, locked, article, claims)
         store.enqueue_deliveries(session, [(c.id, key) for c in changes if c.id is not None
                                            for key in notify.route(c, ctx.watchlist.notify)])
-    return ItemOutcome(item_id, article, claims, changes)
+    return changes
 
 
 def _fail(ctx: Context, item: ItemRecord, exc: Exception) -> ItemOutcome:
@@ -158,22 +164,27 @@ def read_article(ctx: Context, item: ItemRecord) -> Article:
         return extract.article_from_file(path, fetch.read_file(path), item.key)
     entry = sources.FeedEntry(key=item.key, link=item.url, title=item.title,
                               summary=item.summary, published=item.published)
-    article = None
+    article, problem, fetch_error = None, "the entry has no link", None
     if item.url:
         try:
             page = fetch.fetch_url(ctx.client, item.url, _feed_policy(ctx, item.source))
             article = extract.article_from_page(page.content, page.url, item.key, item.source, entry)
-        except FetchError as exc:
+            problem = "the page holds no article text"
+        except (FetchError, ExtractError) as exc:
+            problem = str(exc)
+            fetch_error = exc if isinstance(exc, FetchError) else None
             log.info("falling back to the feed summary: %s", exc)
     article = article or extract.article_from_entry(entry, item.source)
+    if article is None and fetch_error is not None:
+        raise fetch_error  # perhaps passing (network, Retry-After): tried again on later scans
     if article is None:
-        raise ExtractError(f"{item.url or item.key}: no article text in the page or the feed entry")
+        raise ExtractError(f"{item.url or item.key}: no article text in the feed entry, and {problem}")
     return article
 
 
 def deliver(ctx: Context, respect_backoff: bool = True) -> int:
-    with session_scope(ctx.engine) as session:
-        return notify.deliver_pending(session, ctx.send, respect_backoff)
+    """Send what the outbox holds; a scan passes respect_backoff=False to retry failures at once."""
+    return outbox.deliver_pending(ctx.engine, ctx.watchlist.notify, ctx.send, respect_backoff)
 
 
 def run_once(ctx: Context, on_item: Callable[[ItemOutcome], None] | None = None,
@@ -186,7 +197,7 @@ def run_once(ctx: Context, on_item: Callable[[ItemOutcome], None] | None = None,
             poll_feed(ctx, feed)
         except ClaimwatchError as exc:
             report.feed_errors.append(str(exc))
-    with session_scope(ctx.engine) as session:
+    with read_scope(ctx.engine) as session:
         pending = store.pending_item_ids(session, max_attempts=MAX_ITEM_ATTEMPTS)
     if on_total:
         on_total(len(pending))

@@ -18,16 +18,11 @@ from worker import notify, pipeline
 from worker.db import create_schema, make_engine
 from worker.errors import ConfigError
 from worker.fetch import make_client
-from worker.settings import DEFAULT_DATABASE, load_settings
+from worker.settings import resolve_database_url
 from worker.watchlist import Watchlist, load_watchlist
 
 log = logging.getLogger(__name__)
 alerts = logging.getLogger("claimwatch.alerts")
-
-
-def database_url(watchlist: Watchlist) -> str:
-    """DATABASE_URL, else the watchlist's `database`, else SQLite under data/."""
-    return load_settings().database_url or watchlist.database or DEFAULT_DATABASE
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:
@@ -75,7 +70,7 @@ class Runtime:
     def context(self) -> pipeline.Context:
         watchlist = self.watchlist()
         if self._engine is None:
-            engine = make_engine(database_url(watchlist))
+            engine = make_engine(resolve_database_url(watchlist.database))
             try:
                 create_schema(engine)
             except Exception:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
 DEFAULT_DATABASE = "sqlite:///data/claimwatch.db"
 
 
+def resolve_database_url(configured: str | None) -> str:
+    """DATABASE_URL, else the watchlist's `database`, else SQLite under data/."""
+    return load_settings().database_url or configured or DEFAULT_DATABASE
+
+
 def load_settings() -> Settings:
     """The environment's settings; a malformed value is a ConfigError naming the variable."""
     try:

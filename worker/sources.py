@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,8 @@ import feedparser
 
 from worker.errors import FetchError
 
+log = logging.getLogger(__name__)
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
 SEED_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_FEED_ENTRIES = 500
 
@@ -46,10 +50,19 @@ def seed_key(path: Path, content: bytes) -> str:
 
 
 def parse_feed(content: bytes, feed_url: str) -> list[FeedEntry]:
-    """Entries of an RSS or Atom document (bytes: feedparser fetches strings that look like URLs)."""
+    """Entries of an RSS or Atom document (bytes: feedparser fetches strings that look like URLs).
+
+    A document declaring entities is refused before parsing: no feed needs them, and they are how
+    billion-laughs (exponential expansion) and external-entity (local file) attacks work.
+    """
+    if _ENTITY_DECLARATION.search(content.replace(b"\x00", b"")):  # NULs dropped: UTF-16 too
+        raise FetchError(f"{feed_url}: the feed declares XML entities (<!ENTITY>), refused as unsafe")
     parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
     if parsed.bozo and not parsed.entries:
         raise FetchError(f"{feed_url}: not a feed ({parsed.get('bozo_exception')})")
+    if len(parsed.entries) > MAX_FEED_ENTRIES:
+        log.warning("%s: %d entries, only the first %d are read", feed_url, len(parsed.entries),
+                    MAX_FEED_ENTRIES)
     return [_entry(e, feed_url) for e in parsed.entries[:MAX_FEED_ENTRIES]]
 
 

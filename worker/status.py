@@ -27,7 +27,7 @@ class FeedStatus:
 @dataclass(frozen=True)
 class ServiceStatus:
     feeds: list[FeedStatus]
-    undelivered_alerts: int  # outbox rows still to send (including ones backing off)
+    undelivered_alerts: int  # outbox rows still to send (backing off, or being sent)
     failed_alerts: int  # outbox rows given up on
     pending_items: int
     failed_items: int
@@ -39,7 +39,8 @@ def read_status(session: Session, watchlist: Watchlist) -> ServiceStatus:
     urls = [*every, *sorted(set(records) - set(every))]
     return ServiceStatus(
         feeds=[_feed_status(url, every.get(url), records.get(url)) for url in urls],
-        undelivered_alerts=_count(session, DeliveryRecord, col(DeliveryRecord.status) == "pending"),
+        undelivered_alerts=_count(session, DeliveryRecord,
+                                  col(DeliveryRecord.status).in_(("pending", "sending"))),
         failed_alerts=_count(session, DeliveryRecord, col(DeliveryRecord.status) == "failed"),
         pending_items=_count(session, ItemRecord, col(ItemRecord.status) == "pending"),
         failed_items=_count(session, ItemRecord, col(ItemRecord.status) == "failed"))

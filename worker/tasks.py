@@ -15,7 +15,7 @@ from typing import Any
 from celery import chain
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
-from worker import jobs
+from worker import jobs, pipeline
 from worker.celery_app import app, runtime
 from worker.db import utcnow
 
@@ -67,22 +67,17 @@ def process_item(self: Any, item_id: int) -> None:
     jobs.process_item(runtime.context(), item_id)
 
 
-@task(soft_time_limit=jobs.DELIVER_TIME_LIMIT - 30, time_limit=jobs.DELIVER_TIME_LIMIT)
+@task(soft_time_limit=150, time_limit=180)
 def deliver(self: Any) -> int:
-    """Send due alerts from the outbox; if another worker is sending, try again shortly."""
-    sent = jobs.deliver(runtime.context(), _holder(self))
-    if sent is None:
-        raise self.retry(countdown=10, max_retries=None)
-    return sent
+    """Send due alerts from the outbox (its rows are leased, so two workers never send one twice)."""
+    return pipeline.deliver(runtime.context())
 
 
 @task(soft_time_limit=60, time_limit=90)
 def sweep(self: Any) -> int:
-    """Send again what a lost message left pending: idle items, due alerts."""
-    ctx = runtime.context()
-    now = utcnow()
-    item_ids = jobs.stale_items(ctx, now)
+    """Send again what a lost message left pending: idle items, then whatever alerts are due."""
+    item_ids = jobs.stale_items(runtime.context(), utcnow())
     _send_items(item_ids)
-    if not item_ids and jobs.deliveries_due(ctx, now):
+    if not item_ids:
         deliver.delay()
     return len(item_ids)

@@ -6,11 +6,11 @@ reading it is editing that file.
 
 from __future__ import annotations
 
-import os
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -23,12 +23,14 @@ from pydantic import (
     model_validator,
 )
 
+from worker.config_file import describe, dotted, interpolate, where
 from worker.errors import ConfigError
+from worker.message import check_template
 from worker.metrics import BUILTIN_METRICS
 
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 
 def parse_interval(value: Any) -> timedelta:
@@ -110,12 +112,44 @@ def parse_min_change(value: Any) -> MinChange | None:
     return MinChange(amount=amount, percent=percent)
 
 
+class QuietHours(_Frozen):
+    """A daily window, in the target's time zone, during which alerts wait; it may cross midnight."""
+
+    start: time
+    end: time
+
+    def contains(self, moment: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
+def parse_quiet_hours(value: Any) -> QuietHours | None:
+    if value is None or isinstance(value, QuietHours):
+        return value
+    match = _CLOCK.match(str(value))
+    if match is None:
+        raise ValueError(f"{value!r} is not a daily window: write HH:MM-HH:MM, e.g. 22:00-07:00")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if (h1, m1) == (h2, m2):
+        raise ValueError("quiet_hours starts and ends at the same time: remove it or widen it")
+    return QuietHours(start=time(h1, m1), end=time(h2, m2))
+
+
 class NotifyTarget(_Frozen):
     url: str = Field(min_length=1)
+    name: str | None = Field(default=None, min_length=1)
     regions: tuple[str, ...] | None = None
     metrics: tuple[str, ...] | None = None
     actors: tuple[str, ...] | None = None
     min_change: Annotated[MinChange | None, BeforeValidator(parse_min_change)] = None
+    revisions: Literal["always", "filtered", "muted"] = "always"
+    digest: Interval | None = None
+    quiet_hours: Annotated[QuietHours | None, BeforeValidator(parse_quiet_hours)] = None
+    timezone: str = "UTC"
+    format: Literal["auto", "markdown", "text"] = "auto"
+    title_template: str | None = None
+    body_template: str | None = None
 
     @field_validator("url")
     @classmethod
@@ -125,6 +159,26 @@ class NotifyTarget(_Frozen):
         if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
             raise ValueError("Apprise does not recognise this URL (see the Apprise wiki for URL forms)")
         return url
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Europe/Kyiv") from None
+        return name
+
+    @field_validator("title_template", "body_template")
+    @classmethod
+    def _template_renders(cls, source: str | None) -> str | None:
+        if source is not None:
+            check_template(source)
+        return source
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class Watchlist(_Frozen):
@@ -150,13 +204,14 @@ class Watchlist(_Frozen):
 
     @model_validator(mode="after")
     def _names_are_consistent(self) -> Watchlist:
-        seen: dict[str, str] = {}
-        for region in self.regions:
-            for name in region.names:
-                owner = seen.setdefault(name.casefold(), region.name)
-                if owner != region.name:
-                    raise ValueError(f"the name {name!r} is used by both regions {owner!r} and "
-                                     f"{region.name!r}: give it to one only")
+        for kind, group in (("regions", self.regions), ("actors", self.actors)):
+            seen: dict[str, str] = {}
+            for member in group:
+                for name in member.names:
+                    owner = seen.setdefault(name.casefold(), member.name)
+                    if owner != member.name:
+                        raise ValueError(f"the name {name!r} is used by both {kind} {owner!r} and "
+                                         f"{member.name!r}: give it to one only")
         region_names = {r.name for r in self.regions}
         for region in self.regions:
             if region.within is not None and region.within not in region_names:
@@ -196,71 +251,29 @@ def load_watchlist(path: Path) -> Watchlist:
         raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the watchlist must be a mapping with at least a 'regions' key")
-    data = _interpolate(data, path, root, ())
+    data = interpolate(data, path, root, ())
     try:
-        return Watchlist.model_validate(data)
+        watchlist = Watchlist.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path, root)) from None
+        raise ConfigError(describe(exc, path, root)) from None
+    _check_references(watchlist, path, root)
+    return watchlist
 
 
-def _interpolate(value: Any, path: Path, root: yaml.Node | None, loc: tuple[Any, ...]) -> Any:
-    """Replace ${VAR} in strings by the environment's value; a missing variable is an error."""
-    if isinstance(value, dict):
-        return {k: _interpolate(v, path, root, (*loc, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_interpolate(v, path, root, (*loc, i)) for i, v in enumerate(value)]
-    if isinstance(value, str):
-        def substitute(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in os.environ:
-                raise ConfigError(f"{_where(path, root, loc)}: {_dotted(loc)} uses ${{{name}}}, "
-                                  f"which is not set in the environment: set {name} or remove it")
-            return os.environ[name]
-        return _ENV_VAR.sub(substitute, value)
-    return value
-
-
-def _describe(exc: ValidationError, path: Path, root: yaml.Node | None) -> str:
-    lines = [f"{path}: {exc.error_count()} problem(s) in the watchlist"]
-    for err in exc.errors():
-        loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key: remove it or check its spelling"
-        elif err["type"] == "missing":
-            message = "required key is missing"
-        lines.append(f"  {_where(path, root, loc)}: {_dotted(loc) or '(top level)'}: {message}")
-    return "\n".join(lines)
-
-
-def _is_union_tag(part: Any) -> bool:
-    # pydantic adds the tried member type (e.g. "str", "CustomMetric") to a union's error path
-    return isinstance(part, str) and (part[:1].isupper() or part in {"str", "function-before"})
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-
-
-def _where(path: Path, root: yaml.Node | None, loc: tuple[Any, ...]) -> str:
-    """`file:line` of the deepest YAML node on the key path that exists."""
-    node = root
-    for part in loc:
-        child = _child(node, part)
-        if child is None:
-            break
-        node = child
-    return f"{path}:{node.start_mark.line + 1}" if node is not None else str(path)
-
-
-def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == str(part):
-                found: yaml.Node = key if isinstance(value, yaml.ScalarNode) and value.value == "" \
-                    else value
-                return found
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        item: yaml.Node = node.value[part]
-        return item
-    return None
+def _check_references(watchlist: Watchlist, path: Path, root: yaml.Node | None) -> None:
+    """Names a notify target filters on must exist: a misspelt region would silence it forever."""
+    known = {"regions": {r.name for r in watchlist.regions},
+             "metrics": set(watchlist.metric_units), "actors": {a.name for a in watchlist.actors}}
+    names: set[str] = set()
+    for index, target in enumerate(watchlist.notify):
+        for key, allowed in known.items():
+            for name in getattr(target, key) or ():
+                if name not in allowed:
+                    loc = ("notify", index, key)
+                    raise ConfigError(f"{where(path, root, loc)}: {dotted(loc)}: {name!r} is not "
+                                      f"one of the watchlist's {key} ({', '.join(sorted(allowed))})")
+        if target.name is not None and target.name in names:
+            loc = ("notify", index, "name")
+            raise ConfigError(f"{where(path, root, loc)}: {dotted(loc)}: another target is "
+                              f"already named {target.name!r}: names must be unique")
+        names.add(target.name or "")

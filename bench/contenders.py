@@ -1,0 +1,212 @@
+"""What is measured on a feed, one round at a time: each contender reads the round's new entries.
+
+- `Script`: what a user would write instead of claimwatch: feedparser, an HTTP GET per new
+  entry, trafilatura, one after another, with a set of seen links in memory.
+- `Pipeline`: claimwatch in one process: `pipeline.run_once` (poll, fetch, extract, claims,
+  store, changes, deliver).
+- `Workers`: claimwatch as a deployment runs it: one process polls the feed and hands item ids
+  to N worker processes that each run `pipeline.process_item`, then alerts are delivered.
+- `Floor`: trafilatura alone (claimwatch's call) on the round's pages already in memory, and
+  claim finding on what it extracted, each timed on its own.
+
+Every contender builds its process's state in `__init__` and warms up (imports, first
+extraction, first connection) before any round, as a long-running worker would be.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+import trafilatura
+import yaml
+from sqlmodel import col, func, select
+
+from bench.pages import CORPUS
+from bench.report import peak_rss_mb
+from worker import extract, fetch, notify, pipeline, store
+from worker.claims import find_claims
+from worker.db import ClaimRecord, ItemRecord, create_schema, make_engine, session_scope
+from worker.fetch import make_client
+from worker.watchlist import Watchlist
+
+MAX_ITEM_ATTEMPTS = pipeline.MAX_ITEM_ATTEMPTS
+
+
+def bench_watchlist(feed_urls: list[str], database: str) -> Watchlist:
+    """The evaluation corpus's regions and actors, reading the given feeds, alerts discarded."""
+    data = yaml.safe_load((CORPUS / "watchlist.yaml").read_text(encoding="utf-8"))
+    data.update(feeds=[{"url": url, "every": "1m"} for url in feed_urls], seeds=None,
+                database=database, notify=[])
+    return Watchlist.model_validate(data)
+
+
+def pipeline_context(feed_urls: list[str], database: str, *, create: bool = True) -> pipeline.Context:
+    watchlist = bench_watchlist(feed_urls, database)
+    engine = make_engine(database)
+    if create:
+        create_schema(engine)
+    # Alerts go to the console target; a no-op echo keeps the benchmark from holding them all.
+    return pipeline.Context(watchlist, engine, make_client(),
+                            notify.apprise_sender(watchlist.notify, lambda _text: None))
+
+
+def warm_up(client: httpx.Client, warm_urls: list[str], watchlist: Watchlist | None) -> None:
+    for url in warm_urls:
+        page = fetch.fetch_url(client, url, fetch.FetchPolicy(allow_private=True))
+        article = extract.article_from_page(page.content, url, url, "warm")
+        if article is not None and watchlist is not None:
+            find_claims(article, watchlist)
+
+
+class Script:
+    def __init__(self, feed_url: str, warm_urls: list[str]) -> None:
+        self.feed_url = feed_url
+        self.client = httpx.Client(timeout=30)
+        self.seen: set[str] = set()
+        for url in warm_urls:
+            trafilatura.bare_extraction(self.client.get(url).content, url=url, with_metadata=True)
+
+    def round(self) -> dict[str, Any]:
+        start = time.perf_counter()
+        entries = feedparser.parse(self.client.get(self.feed_url).content).entries
+        done = 0
+        for entry in entries:
+            if entry.link in self.seen:
+                continue
+            self.seen.add(entry.link)
+            page = self.client.get(entry.link)
+            document = trafilatura.bare_extraction(page.content, url=entry.link, with_metadata=True)
+            done += document is not None
+        return {"seconds": time.perf_counter() - start, "items": done, "rss": peak_rss_mb()}
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class Pipeline:
+    def __init__(self, feed_url: str, database: str, warm_urls: list[str]) -> None:
+        self.ctx = pipeline_context([feed_url], database)
+        warm_up(self.ctx.client, warm_urls, self.ctx.watchlist)
+
+    def round(self) -> dict[str, Any]:
+        start = time.perf_counter()
+        report = pipeline.run_once(self.ctx)
+        seconds = time.perf_counter() - start
+        errors = [o.error for o in report.outcomes if o.error] + report.feed_errors
+        return {"seconds": seconds, "items": len(report.outcomes) - len(errors), "errors": errors[:5],
+                "changes": len(report.changes), "rss": peak_rss_mb()}
+
+    def totals(self) -> dict[str, int]:
+        return stored_totals(self.ctx)
+
+    def close(self) -> None:
+        self.ctx.client.close()
+        self.ctx.engine.dispose()
+
+
+def stored_totals(ctx: pipeline.Context) -> dict[str, int]:
+    with session_scope(ctx.engine) as session:
+        items = session.exec(select(func.count()).select_from(ItemRecord)
+                             .where(col(ItemRecord.status) == "done")).one()
+        claims = session.exec(select(func.count()).select_from(ClaimRecord)).one()
+    return {"items_done": items, "claims": claims}
+
+
+def _work(tasks: Any, done: Any, feed_url: str, database: str, warm_urls: list[str]) -> None:
+    """A worker process: process item ids from `tasks` until None, report each on `done`."""
+    ctx = pipeline_context([feed_url], database, create=False)
+    warm_up(ctx.client, warm_urls, ctx.watchlist)
+    done.put(("ready", None))
+    while (item_id := tasks.get()) is not None:
+        outcome = pipeline.process_item(ctx, item_id)
+        done.put(("item", (os.getpid(), outcome.error, peak_rss_mb())))
+    done.put(("rss", peak_rss_mb()))
+
+
+class Workers:
+    def __init__(self, feed_url: str, database: str, warm_urls: list[str], count: int = 2) -> None:
+        self.ctx = pipeline_context([feed_url], database)
+        self.feed = self.ctx.watchlist.feeds[0]
+        context = multiprocessing.get_context("spawn")
+        self.tasks, self.done = context.Queue(), context.Queue()
+        self.worker_rss: dict[int, float] = {}  # peak so far, by worker process id
+        self.processes = [context.Process(target=_work, args=(self.tasks, self.done, feed_url, database,
+                                                             warm_urls)) for _ in range(count)]
+        for process in self.processes:
+            process.start()
+        for _ in self.processes:
+            self.done.get(timeout=300)
+
+    def round(self) -> dict[str, Any]:
+        start = time.perf_counter()
+        pipeline.poll_feed(self.ctx, self.feed)
+        with session_scope(self.ctx.engine) as session:
+            pending = store.pending_item_ids(session, max_attempts=MAX_ITEM_ATTEMPTS)
+        for item_id in pending:
+            self.tasks.put(item_id)
+        errors = []
+        for _ in pending:
+            _kind, (pid, error, rss) = self.done.get(timeout=600)
+            self.worker_rss[pid] = rss
+            if error:
+                errors.append(error)
+        pipeline.deliver(self.ctx, respect_backoff=False)
+        return {"seconds": time.perf_counter() - start, "items": len(pending) - len(errors),
+                "errors": errors[:5], "rss": peak_rss_mb(), "worker_rss": max(self.worker_rss.values())}
+
+    def totals(self) -> dict[str, int]:
+        return stored_totals(self.ctx)
+
+    def finish(self) -> list[float]:
+        """Stop the workers; their peak RSS."""
+        for _ in self.processes:
+            self.tasks.put(None)
+        rss = [value for kind, value in (self.done.get(timeout=60) for _ in self.processes) if kind == "rss"]
+        for process in self.processes:
+            process.join(timeout=30)
+        self.processes = []
+        return rss
+
+    def close(self) -> None:
+        self.finish()
+        self.ctx.client.close()
+        self.ctx.engine.dispose()
+
+
+class Floor:
+    def __init__(self, feed_url: str, warm_urls: list[str]) -> None:
+        self.feed_url = feed_url
+        self.client = httpx.Client(timeout=30)
+        self.watchlist = bench_watchlist([], "sqlite://")
+        self.seen: set[str] = set()
+        warm_up(self.client, warm_urls, self.watchlist)
+
+    def round(self) -> dict[str, Any]:
+        entries = feedparser.parse(self.client.get(self.feed_url).content).entries
+        pages = [(e.link, self.client.get(e.link).content) for e in entries if e.link not in self.seen]
+        self.seen.update(link for link, _ in pages)
+        extracting = finding = 0.0
+        claims = 0
+        for url, content in pages:
+            start = time.perf_counter()
+            article = extract.article_from_page(content, url, url, self.feed_url)
+            middle = time.perf_counter()
+            if article is not None:
+                claims += len(find_claims(article, self.watchlist))
+            extracting += middle - start
+            finding += time.perf_counter() - middle
+        return {"seconds": extracting, "claims_seconds": finding, "items": len(pages),
+                "claims": claims, "rss": peak_rss_mb()}
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def database_in(folder: Path, name: str) -> str:
+    return f"sqlite:///{folder / name}.db"
