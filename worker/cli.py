@@ -14,7 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import col, select
 
-from worker import cli_db, cli_delivery, message, notify, pipeline
+from worker import cli_db, cli_delivery, cli_service, message, notify, pipeline
 from worker.article import Article
 from worker.claims import Claim, find_claims
 from worker.cli_support import (
@@ -40,6 +40,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 app.add_typer(cli_delivery.deliveries_app)
 app.add_typer(cli_db.db_app)
 app.command("notify-test")(cli_delivery.notify_test)
+app.command()(cli_service.run)
+app.command()(cli_service.status)
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Select, Table, Update, and_, bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from worker.article import Article
 from worker.changes import Figure, Verdict, judge, standing_claims
@@ -42,7 +42,7 @@ class NewItem:
     published: datetime | None = None
 
 
-def _insert_ignoring_duplicates(session: Session, model: Any) -> Insert:
+def insert_ignoring_duplicates(session: Session, model: Any) -> Insert:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement: Insert = insert(model).on_conflict_do_nothing()
@@ -56,7 +56,7 @@ def add_items(session: Session, items: Sequence[NewItem]) -> int:
     now = utcnow()
     rows = [{**item.__dict__, "status": "pending", "attempts": 0, "found_at": now} for item in items]
     # RETURNING, not rowcount: psycopg reports 0 rows for a multi-row INSERT … ON CONFLICT DO NOTHING
-    statement = _insert_ignoring_duplicates(session, ItemRecord).values(rows)
+    statement = insert_ignoring_duplicates(session, ItemRecord).values(rows)
     return len(session.execute(statement.returning(col(ItemRecord.id))).all())
 
 
@@ -69,12 +69,19 @@ def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def pending_item_ids(session: Session, source: str | None = None, max_attempts: int = 5) -> list[int]:
-    """Items still to process, oldest publication first so series advance in date order."""
+def pending_item_ids(session: Session, source: str | None = None, max_attempts: int = 5,
+                     idle_since: datetime | None = None) -> list[int]:
+    """Items still to process, oldest publication first so series advance in date order.
+
+    `idle_since`: only items neither found nor tried since then.
+    """
     query = select(ItemRecord.id).where(ItemRecord.status == "pending",
                                         ItemRecord.attempts < max_attempts)
     if source is not None:
         query = query.where(ItemRecord.source == source)
+    if idle_since is not None:
+        touched = func.coalesce(col(ItemRecord.processed_at), col(ItemRecord.found_at))
+        query = query.where(touched < idle_since)
     query = query.order_by(col(ItemRecord.published).asc().nulls_last(), col(ItemRecord.id))
     return [i for i in session.exec(query) if i is not None]
 
@@ -165,9 +172,9 @@ def _insert_series(session: Session, claim: ClaimRecord) -> bool:
     row = {"region": claim.region, "metric": claim.metric, "actor": claim.actor,
            "claim_id": claim.id, "value": claim.value, "qualifier": claim.qualifier,
            "as_of": claim.as_of}
-    result = session.execute(_insert_ignoring_duplicates(session, SeriesRecord).values(row))
-    inserted: int = result.rowcount  # type: ignore[attr-defined]
-    return inserted == 1
+    # RETURNING, not rowcount: psycopg reports -1 as the rowcount of this insert
+    statement = insert_ignoring_duplicates(session, SeriesRecord).values(row)
+    return session.execute(statement.returning(col(SeriesRecord.id))).first() is not None
 
 
 def _lock_series(session: Session, claims: Sequence[ClaimRecord]) -> dict[tuple[str, str, str], SeriesRecord]:
@@ -187,7 +194,7 @@ def enqueue_deliveries(session: Session, pairs: Iterable[tuple[int, str]]) -> No
     rows = [{"change_id": change_id, "target": target, "status": "pending", "attempts": 0}
             for change_id, target in pairs]
     if rows:
-        session.execute(_insert_ignoring_duplicates(session, DeliveryRecord).values(rows))
+        session.execute(insert_ignoring_duplicates(session, DeliveryRecord).values(rows))
 
 
 def feed_record(session: Session, url: str) -> FeedRecord:
@@ -213,7 +220,7 @@ def record_poll_success(session: Session, url: str, now: datetime, next_due: dat
     connection = session.connection()
     if connection.execute(_poll_update(validators is not None), params).rowcount == 0:
         etag, last_modified = validators or (None, None)  # a feed's first poll
-        session.execute(_insert_ignoring_duplicates(session, FeedRecord).values(
+        session.execute(insert_ignoring_duplicates(session, FeedRecord).values(
             url=url, etag=etag, last_modified=last_modified, last_poll_at=now, last_success_at=now,
             failures=0, next_due_at=next_due, items_seen=added))
 
