@@ -392,7 +392,8 @@ def _nearest(mentions: list[Mention], figure: Figure, sentence: Sentence) -> Men
         first, last = sentence.token_at(m.start), sentence.token_at(max(m.end - 1, 0))
         lo, hi = (last, at) if last < at else (end, first)
         between = [t for t in tokens[lo + 1:hi] if t not in _PLACE_LINK]
-        return (len(between) + 3 * between.count(","), 1 if m.start > figure.start else 0)
+        cost = len(between) + 3 * between.count(",") + between.count("and")  # a new conjunct
+        return (cost, 1 if m.start > figure.start else 0)
     return min(mentions, key=distance)
 
 

@@ -88,6 +88,9 @@ class RegionIndex:
         self._names_of = {r.name: " ".join(r.names).casefold() for r in watchlist.regions}
         self._watched_first = anchor_words(self._by_name)
         self._places = set(self._by_name) | {_key(c) for c in COUNTRIES}
+        # names the watchlist writes with a capital: matched in any case ("KURSK", "Kursk
+        # region"), except all in lower case, which is how common words are written
+        self._capitalised = {_key(n) for r in watchlist.regions for n in r.names if n[:1].isupper()}
         self._foreign_first = anchor_words(COUNTRIES)
 
     def root(self, region: str) -> str:
@@ -158,6 +161,8 @@ class RegionIndex:
         found = []
         dateline = _DATELINE.match(text)
         for m in self._watched.finditer(text):
+            if m.group()[0].islower() and _key(m.group()) in self._capitalised:
+                continue  # "a van", "nice weather": a common word, not the place Van or Nice
             if not _EXAMPLE.search(text[max(0, m.start() - 40):m.start()]):
                 weak = bool(_ATTRIBUTIVE.match(text, m.end())) or bool(
                     dateline and m.end() <= dateline.end())
