@@ -319,4 +319,4 @@ def elliptical(sentence: Sentence, figure: Figure) -> bool:
     the previous figure's."""
     before = sentence.text[max(0, figure.start - 100):figure.start]
     return bool(_INCREMENT_BEFORE.search(before[-40:]) or _TOTAL_TO.search(before)
-                or _OF_THEM.match(sentence.text, figure.end))
+                or _OF_THEM.match(sentence.text, figure.end) or before.rstrip().endswith(","))
