@@ -25,7 +25,8 @@ def first_fire(entry: dict[str, object]) -> timedelta:
     return last_run_at + every - NOW
 
 
-def test_each_feed_at_its_own_interval_seeds_and_sweep_at_once(make_watchlist: Callable[..., Watchlist]) -> None:
+def test_each_feed_at_its_own_interval_seeds_and_sweep_at_once(
+        make_watchlist: Callable[..., Watchlist]) -> None:
     watchlist = make_watchlist(seeds_every="2m", feeds=[{"url": "https://a.example/rss", "every": "30s"},
                                                         {"url": "https://b.example/rss", "every": "2h"}])
     entries = build_entries(watchlist, NOW)
@@ -55,7 +56,8 @@ def test_spread_is_stable_and_within_the_interval() -> None:
 
 
 @pytest.fixture
-def scheduler(write_watchlist: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistScheduler]:
+def scheduler(write_watchlist: Callable[..., Path],
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchlistScheduler]:
     config = write_watchlist(feeds=[{"url": "https://a.example/rss", "every": "15m"}])
     monkeypatch.setattr(runtime, "config_path", config)
     yield WatchlistScheduler(app=app)
