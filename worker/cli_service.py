@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -64,8 +64,18 @@ def _feeds_table(feeds: list[FeedStatus]) -> Table:
     for name in ("feed", "every", "last poll", "last success", "last error", "next due", "items seen"):
         table.add_column(name, overflow="fold")
     for feed in feeds:
-        error = f"{feed.last_error} ({feed.failures} in a row)" if feed.last_error else ""
-        table.add_row(escape(feed.url), str(feed.every or "not in watchlist"), _when(feed.last_poll_at),
-                      _when(feed.last_success_at), escape(error), _when(feed.next_due_at),
-                      str(feed.items_seen))
+        error = (feed.last_error or "").removeprefix(f"{feed.url}: ")
+        error += f" ({feed.failures} in a row)" if feed.last_error else ""
+        table.add_row(escape(feed.url), _interval(feed.every) if feed.every else "not in watchlist",
+                      _when(feed.last_poll_at), _when(feed.last_success_at), escape(error),
+                      _when(feed.next_due_at), str(feed.items_seen))
     return table
+
+
+def _interval(every: timedelta) -> str:
+    """As the watchlist writes it: 30s, 15m, 2h, 1d."""
+    seconds = int(every.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
