@@ -81,7 +81,7 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", text[:dot])
+    word = re.search(r"([\w.]+)$", text[max(0, dot - 24):dot])
     if word is None:
         return False
     token = word.group(1).lower()
