@@ -48,7 +48,7 @@ def test_scan_then_claims_and_changes(write_watchlist: Callable[..., Path], tmp_
         "---\ntitle: Later\ndate: 2024-08-20\n---\nUkraine's General Staff said its forces now control "
         "92 settlements in the Kursk region.\n", encoding="utf-8")
     again = claimwatch("scan", "--config", str(config), cwd=tmp_path)
-    assert "more than 80 → 92" in again.stdout, again.stdout
+    assert "Kursk · settlements · Ukraine: more than 80 → 92" in again.stdout, again.stdout
     stored = claimwatch("claims", "--config", str(config), "--json", cwd=tmp_path)
     assert any(json.loads(line)["value"] == 92 for line in stored.stdout.splitlines())
     changes = [json.loads(line) for line in

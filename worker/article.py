@@ -11,7 +11,8 @@ class Article:
     """Readable text of one news item, with what is known of where and when it came from.
 
     `key` identifies the item across scans (feed guid or link, or the seed file's path);
-    `published` is timezone-aware UTC or None when the source gives no date.
+    `published` is timezone-aware UTC or None when the source gives no date. `text` holds the
+    body only, paragraphs apart by blank lines, whatever the source's format.
     """
 
     key: str

@@ -14,7 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import col, select
 
-from worker import cli_db, cli_delivery, message, notify, pipeline
+from worker import cli_db, cli_delivery, cli_service, message, notify, pipeline
 from worker.article import Article
 from worker.claims import Claim, find_claims
 from worker.cli_support import (
@@ -40,6 +40,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 app.add_typer(cli_delivery.deliveries_app)
 app.add_typer(cli_db.db_app)
 app.command("notify-test")(cli_delivery.notify_test)
+app.command()(cli_service.run)
+app.command()(cli_service.status)
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
@@ -77,8 +79,8 @@ def _print_scan(report: pipeline.ScanReport, json_out: bool) -> None:
     if json_out:
         for title, claim in rows:
             print(json.dumps({"article": title, **_claim_json(claim)}, ensure_ascii=False))
-    elif rows:
-        out.print(_claims_table([(title, c) for title, c in rows], "New claims"))
+    else:
+        _print_claims(rows)
     for outcome in report.outcomes:
         if outcome.error:
             err.print(f"[red]item {outcome.item_id} failed:[/red] {escape(outcome.error)}")
@@ -90,7 +92,7 @@ def _print_scan(report: pipeline.ScanReport, json_out: bool) -> None:
 
 def _source_name(article: Article) -> str:
     name = article.outlet or article.title or article.key
-    return name if len(name) <= 40 else name[:39] + "…"
+    return name if len(name) <= 80 else name[:79] + "…"
 
 
 def _claim_json(claim: Claim) -> dict[str, Any]:
@@ -99,14 +101,17 @@ def _claim_json(claim: Claim) -> dict[str, Any]:
     return data
 
 
-def _claims_table(rows: list[tuple[str, Claim]], title: str) -> Table:
-    table = Table(title=title)
-    for name in ("source", "region", "metric", "actor", "figure", "kind", "sentence"):
-        table.add_column(name, overflow="fold")
-    for source, c in rows:
-        table.add_row(escape(source), c.region, c.metric, c.actor or "",
-                      message.format_value(c.value, c.qualifier), c.kind, escape(c.sentence[:160]))
-    return table
+def _print_claims(rows: list[tuple[str, Claim]]) -> None:
+    """One table per source, one line per claim: the sentence is cut to the terminal's width."""
+    for source in dict.fromkeys(name for name, _ in rows):
+        table = Table(title=escape(source), title_justify="left", expand=True)
+        for name in ("region", "metric", "actor", "figure", "kind"):
+            table.add_column(name, no_wrap=True)
+        table.add_column("sentence", no_wrap=True, overflow="ellipsis", ratio=1)
+        for _, c in (row for row in rows if row[0] == source):
+            table.add_row(c.region, c.metric, c.actor or "", message.format_value(c.value, c.qualifier),
+                          c.kind, escape(c.sentence))
+        out.print(table)
 
 
 @app.command()
@@ -130,7 +135,8 @@ def extract(files: Annotated[list[Path], typer.Argument(help="Article files (.tx
         for name, claim in rows:
             print(json.dumps({"file": name, **_claim_json(claim)}, ensure_ascii=False))
     else:
-        out.print(_claims_table(rows, f"{len(rows)} claim(s) in {len(files) - failed} file(s)"))
+        _print_claims(rows)
+        err.print(f"{len(rows)} claim(s) in {len(files) - failed} file(s)")
     if failed:
         raise typer.Exit(1)
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from worker.db import create_schema, make_engine
 from worker.errors import ClaimwatchError
-from worker.settings import DEFAULT_DATABASE, load_settings
+from worker.settings import load_settings, resolve_database_url
 from worker.watchlist import Watchlist, load_watchlist
 
 out = Console(soft_wrap=True)
@@ -41,7 +41,7 @@ def load_config(config: Path | None) -> Watchlist:
 
 
 def database_url(watchlist: Watchlist) -> str:
-    return load_settings().database_url or watchlist.database or DEFAULT_DATABASE
+    return resolve_database_url(watchlist.database)
 
 
 def open_database(watchlist: Watchlist) -> Engine:

@@ -102,9 +102,18 @@ def article_from_page(content: bytes, url: str | None, key: str, source: str,
     published = parse_date(document.date)
     if entry is not None and entry.published is not None:
         published = entry.published
-    return Article(key=key, title=document.title or (entry.title if entry else ""),
-                   text=document.text or "", url=url, published=published,
-                   outlet=document.sitename or None, source=source)
+    title = document.title or (entry.title if entry else "")
+    return Article(key=key, title=title, text=page_paragraphs(document.text or "", title), url=url,
+                   published=published, outlet=document.sitename or None, source=source)
+
+
+def page_paragraphs(text: str, title: str) -> str:
+    """trafilatura's text as an article body: paragraphs apart by blank lines, as in text files,
+    and without the headline the page repeats above the body (it is the article's title)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and title and lines[0].casefold() == title.strip().casefold():
+        lines = lines[1:]
+    return "\n\n".join(lines)
 
 
 def article_from_entry(entry: FeedEntry, source: str) -> Article | None:

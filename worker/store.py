@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Select, Table, Update, and_, bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from worker.article import Article
 from worker.changes import Figure, Verdict, judge, standing_claims
@@ -42,7 +42,7 @@ class NewItem:
     published: datetime | None = None
 
 
-def _insert_ignoring_duplicates(session: Session, model: Any) -> Insert:
+def insert_ignoring_duplicates(session: Session, model: Any) -> Insert:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement: Insert = insert(model).on_conflict_do_nothing()
@@ -59,7 +59,7 @@ def add_items(session: Session, items: Sequence[NewItem]) -> int:
     # Rows as parameters of one cached statement (SQLAlchemy batches them), not inlined as VALUES:
     # compiling an INSERT with a feed's 500 rows inlined cost more than the feed's parse.
     items_table = _table(ItemRecord)
-    statement = _insert_ignoring_duplicates(session, items_table).returning(items_table.c.id)
+    statement = insert_ignoring_duplicates(session, items_table).returning(items_table.c.id)
     return len(session.connection().execute(statement, rows).all())
 
 
@@ -72,12 +72,19 @@ def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def pending_item_ids(session: Session, source: str | None = None, max_attempts: int = 5) -> list[int]:
-    """Items still to process, oldest publication first so series advance in date order."""
+def pending_item_ids(session: Session, source: str | None = None, max_attempts: int = 5,
+                     idle_since: datetime | None = None) -> list[int]:
+    """Items still to process, oldest publication first so series advance in date order.
+
+    `idle_since`: only items neither found nor tried since then.
+    """
     query = select(ItemRecord.id).where(ItemRecord.status == "pending",
                                         ItemRecord.attempts < max_attempts)
     if source is not None:
         query = query.where(ItemRecord.source == source)
+    if idle_since is not None:
+        touched = func.coalesce(col(ItemRecord.processed_at), col(ItemRecord.found_at))
+        query = query.where(touched < idle_since)
     query = query.order_by(col(ItemRecord.published).asc().nulls_last(), col(ItemRecord.id))
     return [i for i in session.exec(query) if i is not None]
 
@@ -168,9 +175,9 @@ def _insert_series(session: Session, claim: ClaimRecord) -> bool:
     row = {"region": claim.region, "metric": claim.metric, "actor": claim.actor,
            "claim_id": claim.id, "value": claim.value, "qualifier": claim.qualifier,
            "as_of": claim.as_of}
-    result = session.execute(_insert_ignoring_duplicates(session, SeriesRecord).values(row))
-    inserted: int = result.rowcount  # type: ignore[attr-defined]
-    return inserted == 1
+    # RETURNING, not rowcount: psycopg reports -1 as the rowcount of this insert
+    statement = insert_ignoring_duplicates(session, SeriesRecord).values(row)
+    return session.execute(statement.returning(col(SeriesRecord.id))).first() is not None
 
 
 def _lock_series(session: Session, claims: Sequence[ClaimRecord]) -> dict[tuple[str, str, str], SeriesRecord]:
@@ -190,7 +197,7 @@ def enqueue_deliveries(session: Session, pairs: Iterable[tuple[int, str]]) -> No
     rows = [{"change_id": change_id, "target": target, "status": "pending", "attempts": 0}
             for change_id, target in pairs]
     if rows:
-        session.connection().execute(_insert_ignoring_duplicates(session, _table(DeliveryRecord)), rows)
+        session.connection().execute(insert_ignoring_duplicates(session, _table(DeliveryRecord)), rows)
 
 
 def feed_record(session: Session, url: str) -> FeedRecord:
@@ -216,7 +223,7 @@ def record_poll_success(session: Session, url: str, now: datetime, next_due: dat
     connection = session.connection()
     if connection.execute(_poll_update(validators is not None), params).rowcount == 0:
         etag, last_modified = validators or (None, None)  # a feed's first poll
-        session.execute(_insert_ignoring_duplicates(session, FeedRecord).values(
+        session.execute(insert_ignoring_duplicates(session, FeedRecord).values(
             url=url, etag=etag, last_modified=last_modified, last_poll_at=now, last_success_at=now,
             failures=0, next_due_at=next_due, items_seen=added))
 

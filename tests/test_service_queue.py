@@ -1,0 +1,245 @@
+"""The service on a real queue: `celery worker` processes on Redis with PostgreSQL, started here
+and stopped by pid. Never task_always_eager: that would not be a test of the queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from pytest_httpserver import HTTPServer
+from sqlalchemy import Engine
+from sqlmodel import func, select
+
+from tests.conftest import Receiver
+from tests.helpers import Story
+from tests.service_helpers import (
+    REDIS_DB,
+    REPO,
+    Broker,
+    GatedSite,
+    PostgresProxy,
+    Worker,
+    free_port,
+    items_done,
+    start_worker,
+    wait_for,
+)
+from worker.db import (
+    ChangeRecord,
+    ClaimRecord,
+    DeliveryRecord,
+    FeedRecord,
+    create_schema,
+    make_engine,
+    session_scope,
+)
+
+SEED = REPO / "seeds" / "kursk_reuters_2024-08-17.txt"
+
+
+def story(slug: str, settlements: int, day: int) -> Story:
+    return Story(slug, f"Kursk: {settlements} settlements",
+                 f"Ukraine's General Staff said its forces now control {settlements} settlements "
+                 "in the Kursk region.", datetime(2024, 8, day, 12, tzinfo=UTC))
+
+
+@pytest.fixture
+def site() -> Iterator[GatedSite]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)  # a held page must not block the feed
+    server.start()
+    gated = GatedSite(server)
+    yield gated
+    gated.release.set()
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def broker() -> Iterator[Broker]:
+    broker = Broker(f"redis://127.0.0.1:6379/{REDIS_DB}")
+    yield broker
+    broker.delete_keys()
+
+
+@pytest.fixture
+def workers() -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def db(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def service_env(broker: Broker, database: str, config: Path) -> dict[str, str]:
+    return {**broker.env(), "DATABASE_URL": database, "CLAIMWATCH_CONFIG": str(config)}
+
+
+def count(engine: Engine, model: type[ChangeRecord] | type[DeliveryRecord]) -> int:
+    with session_scope(engine) as session:
+        total: int = session.exec(select(func.count()).select_from(model)).one()
+        return total
+
+
+def assert_no_duplicate_claims(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        claims = session.exec(select(ClaimRecord)).all()
+    assert claims and len(claims) == len({(c.item_id, c.region, c.metric, c.value, c.sentence)
+                                          for c in claims})
+
+
+def test_worker_killed_mid_task_loses_nothing_and_repeats_nothing(
+        tmp_path: Path, site: GatedSite, broker: Broker, db: Engine, postgres_url: str,
+        receiver: Receiver, write_watchlist: Callable[..., Path], workers: list[Worker]) -> None:
+    site.stories += [story("s1", 74, 13), story("s2", 82, 15)]
+    config = write_watchlist(feeds=[{"url": site.feed_url, "every": "1h"}], seeds=None,
+                             allow_private_addresses=True, notify=[{"url": receiver.url()}])
+    env = service_env(broker, postgres_url, config)
+    site.held_pages.add("/a/s2")  # its worker is mid-task, waiting for the page, when killed
+    workers.append(start_worker(tmp_path, "first", env))
+    broker.send("worker.tasks.poll_feed", site.feed_url)
+    wait_for(lambda: "/a/s2" in site.waiting, 30, "the second page to be requested")
+    assert len(items_done(db)) == 1
+    workers[0].kill()
+
+    site.release.set()
+    workers.append(start_worker(tmp_path, "second", env))
+    wait_for(lambda: len(items_done(db)) == 2, 45, "the redelivered task to store the second story")
+    wait_for(lambda: receiver.received, 30, "the alert")
+    assert_no_duplicate_claims(db)
+    assert count(db, ChangeRecord) == 1 and count(db, DeliveryRecord) == 1
+    assert len(receiver.received) == 1 and "74 → 82" in receiver.received[0]["title"]
+    assert "worker.tasks.process_item" in workers[1].output()  # redelivered by the broker
+
+
+def test_two_workers_with_beat_store_each_claim_change_and_alert_once(
+        tmp_path: Path, site: GatedSite, broker: Broker, db: Engine, postgres_url: str,
+        receiver: Receiver, write_watchlist: Callable[..., Path], workers: list[Worker]) -> None:
+    site.stories += [story("s1", 74, 13), story("s2", 82, 15), story("s3", 92, 20)]
+    site.feed_delay = 0.5  # long enough for two polls to overlap if the lease let them
+    config = write_watchlist(feeds=[{"url": site.feed_url, "every": "2s"}], seeds_every="1s",
+                             allow_private_addresses=True, notify=[{"url": receiver.url()}])
+    (tmp_path / "seeds" / "donetsk.md").write_text(  # a series of its own: no cross-source ordering
+        "---\ntitle: Donetsk\ndate: 2024-08-18\n---\nThe General Staff said its forces control 14 "
+        "settlements in the Donetsk region.\n", encoding="utf-8")
+    env = service_env(broker, postgres_url, config)
+    workers += [start_worker(tmp_path, name, env, beat=True) for name in ("left", "right")]
+
+    wait_for(lambda: len(items_done(db)) == 4, 60, "three stories and the seed to be stored")
+    wait_for(lambda: len(site.feed_times) >= 4, 30, "a few more polls from both beats")
+    sent = lambda: sum(m["message"].count(" → ") for m in receiver.received)  # noqa: E731
+    wait_for(lambda: sent() >= 2, 30, "two alerts")
+    assert_no_duplicate_claims(db)
+    with session_scope(db) as session:
+        changes = session.exec(select(ChangeRecord)).all()
+    assert sorted((c.old_value, c.new_value) for c in changes) == [(74, 82), (82, 92)]
+    assert sent() == 2 and count(db, DeliveryRecord) == 2
+    assert site.max_in_flight == 1, "a feed was polled by two workers at once"
+    both = workers[0].output() + workers[1].output()
+    assert "worker.tasks.poll_feed" in workers[0].output() and "worker.tasks.poll_feed" in workers[1].output()
+    assert "Traceback" not in both, both
+
+
+def test_workers_carry_on_after_redis_restarts(
+        tmp_path: Path, site: GatedSite, db: Engine, postgres_url: str,
+        write_watchlist: Callable[..., Path], workers: list[Worker]) -> None:
+    port = free_port()
+    data = tmp_path / "redis"
+    data.mkdir()
+    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data),
+               "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+
+    def start_redis() -> subprocess.Popen[bytes]:
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        wait_for(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
+                 .stdout.strip() == b"PONG", 20, "redis to answer")
+        return server
+
+    server = start_redis()
+    try:
+        site.stories.append(story("s1", 74, 13))
+        site.held_pages.add("/a/s1")  # a task is running, unacknowledged, when Redis goes away
+        config = write_watchlist(seeds_every="1s", allow_private_addresses=True,
+                                 feeds=[{"url": site.feed_url, "every": "1h"}])
+        shutil.copy(SEED, tmp_path / "seeds")
+        own = Broker(f"redis://127.0.0.1:{port}/0")
+        workers.append(start_worker(tmp_path, "steady", service_env(own, postgres_url, config), beat=True))
+        own.send("worker.tasks.poll_feed", site.feed_url)
+        wait_for(lambda: len(items_done(db)) == 1 and site.waiting, 30, "the seed stored, a page held")
+
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        server = start_redis()
+        site.release.set()
+        (tmp_path / "seeds" / "later.md").write_text(
+            "---\ntitle: Later\ndate: 2024-08-20\n---\nUkraine's General Staff said its forces now "
+            "control 92 settlements in the Kursk region.\n", encoding="utf-8")
+        wait_for(lambda: len(items_done(db)) == 3, 60, "the held story and a seed added after the restart")
+        assert workers[0].process.poll() is None
+        assert "Unrecoverable" not in workers[0].output()
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def test_tasks_retry_with_backoff_while_postgresql_is_down(
+        tmp_path: Path, broker: Broker, db: Engine, postgres_url: str,
+        write_watchlist: Callable[..., Path], workers: list[Worker]) -> None:
+    proxy = PostgresProxy(("127.0.0.1", 5432))
+    proxied = postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    config = write_watchlist()
+    shutil.copy(SEED, tmp_path / "seeds")
+    workers.append(start_worker(tmp_path, "patient", service_env(broker, proxied, config)))
+    try:
+        broker.send("worker.tasks.scan_seeds")
+        wait_for(lambda: workers[0].output().count("Retry in") >= 2, 40, "two retries")
+        proxy.up()
+        wait_for(lambda: len(items_done(db)) == 1, 60, "the seed to be stored once PostgreSQL is back")
+    finally:
+        proxy.down()
+    log = workers[0].output()
+    assert "OperationalError" in log and "succeeded" in log
+
+
+def test_failing_feed_is_backed_off_shown_in_status_and_sends_no_alert(
+        tmp_path: Path, site: GatedSite, broker: Broker, db: Engine, postgres_url: str,
+        receiver: Receiver, write_watchlist: Callable[..., Path], workers: list[Worker]) -> None:
+    site.feed_status = 500
+    config = write_watchlist(seeds=None, allow_private_addresses=True, notify=[{"url": receiver.url()}])
+    env = service_env(broker, postgres_url, config)
+    workers.append(start_worker(tmp_path, "beat", env, beat=True))
+    # The feed is added while beat runs: the schedule follows the file without a restart.
+    watchlist = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump({**watchlist, "feeds": [{"url": site.feed_url, "every": "1s"}]}))
+    wait_for(lambda: len(site.feed_times) >= 3, 45, "three failed polls")
+
+    gaps = [b - a for a, b in zip(site.feed_times, site.feed_times[1:], strict=False)]
+    assert gaps[0] > 1.5 and gaps[1] > 3.5, f"not backed off: {gaps}"  # 2 s, then 4 s
+    with session_scope(db) as session:
+        record = session.get(FeedRecord, site.feed_url)
+    assert record is not None and record.failures >= 3 and record.next_due_at is not None
+    status = subprocess.run([sys.executable, "-m", "worker.cli", "status", "--json"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO), **env})
+    assert status.returncode == 0, status.stderr
+    lines = [json.loads(line) for line in status.stdout.splitlines()]
+    feed = next(line for line in lines if line.get("url") == site.feed_url)
+    assert "HTTP 500" in feed["last_error"] and feed["failures"] >= 3 and feed["last_success_at"] is None
+    assert feed["next_due_at"] > feed["last_poll_at"] and feed["every"] == 1
+    assert lines[-1]["undelivered_alerts"] == 0
+    assert receiver.received == []

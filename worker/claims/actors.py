@@ -1,0 +1,94 @@
+"""Who makes a claim: watchlist actors named in the text, preferring those who speak."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from worker.claims.phrases import PhraseMatcher
+from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH, first_words
+from worker.watchlist import Watchlist
+
+_SPEECH = PhraseMatcher(SPEECH)
+# Between a speech verb and a name after it: "claimed on Aug. 12 that Ukraine" names the object.
+# Verbs whose speaker comes after them only: "X, according to Y" is Y's claim.
+_SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
+# A country actor after a locative names a place: "in Russia's Kursk region", "into Ukraine".
+_PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|of|near)\s+$",
+                           re.IGNORECASE)
+# After an inverted speaker the clause ends: "..., said Ukraine's General Staff."
+_ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d]|$)")
+_TITLES_ONLY = re.compile(r"\s*(?:the\s+|by\s+)?(?:[A-Z][\w.-]*\s+){0,3}")
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    start: int
+    end: int
+    actor: str
+    words: str
+    speaks: bool  # subject or source of a speech verb: "Zelensky said", "according to Kyiv"
+
+
+class ActorIndex:
+    """Compiled names of one watchlist's actors."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self._by_name: dict[str, str] = {}
+        for actor in watchlist.actors:
+            for name in actor.names:
+                self._by_name[_key(name)] = actor.name
+        self._pattern = PhraseMatcher(self._by_name) if self._by_name else None
+        self._neutral = PhraseMatcher(NEUTRAL_SOURCES, case_sensitive=True)
+        self._first = first_words(self._by_name)
+        self._neutral_first = first_words(NEUTRAL_SOURCES)
+
+    def neutral_speaks(self, text: str, words: frozenset[str]) -> bool:
+        """Whether a source that is no side ('the United Nations said') gives the figures."""
+        if self._neutral_first.isdisjoint(words):
+            return False
+        speech = _speech(text)
+        return any(_speaks(text, m.start(), m.end(), speech) for m in self._neutral.finditer(text))
+
+    def mentions(self, text: str, words: frozenset[str]) -> list[ActorMention]:
+        """Actors named in `text` (whose words are `words`), and whether each speaks."""
+        if self._pattern is None or self._first.isdisjoint(words):
+            return []
+        found = [m for m in self._pattern.finditer(text)
+                 if not _PLACE_BEFORE.search(text[max(0, m.start() - 12):m.start()])]
+        speech = _speech(text) if found else []
+        return [ActorMention(m.start(), m.end(), self._by_name[_key(m.group())], m.group(),
+                             _speaks(text, m.start(), m.end(), speech)) for m in found]
+
+
+def _speech(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group().lower()) for m in _SPEECH.finditer(text)]
+
+
+def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]]) -> bool:
+    """A speech verb shortly after the name ('Syrskyi reported', 'Kyiv claiming') or just before
+    it ('said Zelensky', 'according to the General Staff')."""
+    for s_start, s_end, verb in speech:
+        gap = text[end:s_start]
+        if verb not in _SOURCE_ONLY and 0 <= s_start - end <= 45 and not re.search(r"[.\"]", gap):
+            return True
+        between = text[s_end:start]
+        if 0 <= start - s_end <= 25 and _TITLES_ONLY.fullmatch(between) and (
+                verb in _SOURCE_ONLY or _ENDS_CLAUSE.match(text, end)):
+            return True
+    return False
+
+
+def pick(mentions: list[ActorMention], near: int | None = None) -> ActorMention | None:
+    """The speaking mention nearest `near` (or the first), else the first mention at all."""
+    if not mentions:
+        return None
+    speaking = [m for m in mentions if m.speaks]
+    pool = speaking or mentions
+    if near is None:
+        return pool[0]
+    return min(pool, key=lambda m: abs(m.start - near))
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()

@@ -1,0 +1,141 @@
+"""Where a figure is: watched regions named in the text, and places that are not watched."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from worker.claims.phrases import PhraseMatcher
+from worker.claims.vocabulary import COUNTRIES, first_words, words_of
+from worker.watchlist import Watchlist
+
+# A mention after these words names an example, not the place the figure is about.
+_EXAMPLE = re.compile(r"\b(?:including|such\s+as|among\s+them)(?:\s+the\s+\w+\s+of)?\s*$",
+                      re.IGNORECASE)
+# A foreign place blocks a sentence's figures when the text puts them there: "in Greece".
+_LOCATIVE = re.compile(
+    r"\b(?:in|across|at|near|throughout|around|over|to|inside|within|hit|struck|shook)"
+    r"(?:\s+(?:the|neighbou?ring|nearby|adjacent|northern|southern|eastern|western|central|"
+    r"north-?eastern|north-?western|south-?eastern|south-?western|coastal|rural))*\s+$",
+    re.IGNORECASE,
+)
+# "the city", "the coastal town": the last town mentioned, not the country.
+ANAPHORA = re.compile(
+    r"\bthe\s+(?:\w+\s+)?(?:city|town|village|port|settlement|municipality|province)(?:['\u2019]s)?"
+    r"(?!\w|\s+of\b)",
+    re.IGNORECASE,
+)
+
+
+_PLACE_TYPES = frozenset(("county", "province", "oblast", "district", "region", "prefecture",
+                          "governorate", "municipality", "state", "island", "islands", "parish",
+                          "city", "town", "village"))
+# A name used as an adjective of whoever speaks ("Hawaii Governor Josh Green", "Libyan Red
+# Crescent") says who, not where: it governs a figure only when nothing else in the sentence does.
+_ATTRIBUTIVE = re.compile(
+    r"['\u2019]?s?\s+(?:(?:state|provincial|regional|local|county|city|national|eastern|western|"
+    r"interim|acting|deputy|vice|prime|chief|foreign|defen[cs]e|interior|health)\s+)*"
+    r"(?:governor|president|prime\s+minister|minister|ministry|mayor|sheriff|officials?|"
+    r"authorities|government|police|army|military|forces|spokes(?:man|woman|person)|"
+    r"red\s+c(?:ross|rescent)|agency|council|administration|leader|commander|governor's)\b",
+    re.IGNORECASE,
+)
+# A dateline opens an article: "LAHAINA, Hawaii (Wire) -" says where the reporter is.
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'/-]+(?:,\s*[\w. ]+)?\s*(?:\([^)]*\))?\s*[-\u2013\u2014]\s")
+# Places the watchlist does not name, written as "X County", "the city of X".
+_OTHER_PLACE = re.compile(
+    r"\b(?:[A-Z][\w'\u2019-]+\s+){1,3}(?:County|Province|Oblast|District|Region|Prefecture|"
+    r"Governorate|Municipality|State|Island|Islands|Parish)\b"
+    r"|\b(?:city|town|village|province|district|region|county)\s+of\s+(?:[A-Z][\w'\u2019-]+\s?){1,3}"
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    region: str | None  # None: a place that is not watched
+    blocks: bool = True  # for unwatched places: the text puts figures there ("in Greece")
+    weak: bool = False  # a watched name that says who speaks, or a dateline
+
+
+class RegionIndex:
+    """Compiled names of one watchlist's regions, and of countries it does not watch."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self._by_name: dict[str, str] = {}
+        for region in watchlist.regions:
+            for name in region.names:
+                self._by_name[_key(name)] = region.name
+        self._watched = PhraseMatcher(self._by_name)
+        watched = set(self._by_name)
+        self._foreign = PhraseMatcher((c for c in COUNTRIES if _key(c) not in watched),
+                                      case_sensitive=True)
+        self._parent = {r.name: r.within for r in watchlist.regions}
+        self._watched_first = first_words(self._by_name)
+        self._foreign_first = first_words(COUNTRIES)
+
+    def root(self, region: str) -> str:
+        seen = {region}
+        while (parent := self._parent.get(region)) and parent not in seen:
+            region = parent
+            seen.add(region)
+        return region
+
+    def depth(self, region: str) -> int:
+        """How many watched regions enclose this one."""
+        depth, seen = 0, {region}
+        while (parent := self._parent.get(region)) and parent not in seen:
+            region, depth = parent, depth + 1
+            seen.add(region)
+        return depth
+
+    def is_local(self, region: str) -> bool:
+        """A town or province inside another watched region."""
+        return self._parent.get(region) is not None
+
+    def mentions(self, text: str, words: frozenset[str] | None = None) -> list[Mention]:
+        """Watched regions (examples after 'including' left out) and unwatched countries.
+        `words` (the text's words, if known) skips searches that cannot match."""
+        words = words_of(text) if words is None else words
+        found: list[Mention] = []
+        if not self._watched_first.isdisjoint(words):
+            found += self._watched_mentions(text)
+        if not _PLACE_TYPES.isdisjoint(words):
+            found += self._other_places(text)
+        if not self._foreign_first.isdisjoint(words):
+            found += self._countries(text)
+        return sorted(found, key=lambda m: m.start)
+
+    def _watched_mentions(self, text: str) -> list[Mention]:
+        found = []
+        dateline = _DATELINE.match(text)
+        for m in self._watched.finditer(text):
+            if not _EXAMPLE.search(text[max(0, m.start() - 40):m.start()]):
+                weak = bool(_ATTRIBUTIVE.match(text, m.end())) or bool(
+                    dateline and m.end() <= dateline.end())
+                found.append(Mention(m.start(), m.end(), self._by_name[_key(m.group())],
+                                     weak=weak))
+        return found
+
+    def _other_places(self, text: str) -> list[Mention]:
+        found = []
+        for m in _OTHER_PLACE.finditer(text):
+            if not self._watched.search(m.group()):
+                blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
+                found.append(Mention(m.start(), m.end(), None, blocks or "of" in m.group()))
+        return found
+
+    def _countries(self, text: str) -> list[Mention]:
+        found = []
+        for m in self._foreign.finditer(text):
+            if text[m.end():m.end() + 2] in ("'s", "\u2019s"):
+                continue  # "in Russia's Kursk region": a possessive names its part, not the place
+            blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
+            found.append(Mention(m.start(), m.end(), None, blocks))
+        return found
+
+
+def _key(name: str) -> str:
+    """A name as looked up: case and runs of spaces do not matter."""
+    return " ".join(name.split()).casefold()
