@@ -73,7 +73,7 @@ class Script:
             trafilatura.bare_extraction(self.client.get(url).content, url=url, with_metadata=True)
 
     def round(self) -> dict[str, Any]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         entries = feedparser.parse(self.client.get(self.feed_url).content).entries
         done = 0
         for entry in entries:
@@ -83,7 +83,8 @@ class Script:
             page = self.client.get(entry.link)
             document = trafilatura.bare_extraction(page.content, url=entry.link, with_metadata=True)
             done += document is not None
-        return {"seconds": time.perf_counter() - start, "items": done, "rss": peak_rss_mb()}
+        return {"seconds": time.perf_counter() - start, "items": done, "rss": peak_rss_mb(),
+                "cpu": time.process_time() - cpu}
 
     def close(self) -> None:
         self.client.close()
@@ -95,12 +96,12 @@ class Pipeline:
         warm_up(self.ctx.client, warm_urls, self.ctx.watchlist)
 
     def round(self) -> dict[str, Any]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = pipeline.run_once(self.ctx)
         seconds = time.perf_counter() - start
         errors = [o.error for o in report.outcomes if o.error] + report.feed_errors
         return {"seconds": seconds, "items": len(report.outcomes) - len(errors), "errors": errors[:5],
-                "changes": len(report.changes), "rss": peak_rss_mb()}
+                "changes": len(report.changes), "rss": peak_rss_mb(), "cpu": time.process_time() - cpu}
 
     def totals(self) -> dict[str, int]:
         return stored_totals(self.ctx)
@@ -122,10 +123,10 @@ def _work(tasks: Any, done: Any, feed_url: str, database: str, warm_urls: list[s
     """A worker process: process item ids from `tasks` until None, report each on `done`."""
     ctx = pipeline_context([feed_url], database, create=False)
     warm_up(ctx.client, warm_urls, ctx.watchlist)
-    done.put(("ready", None))
+    done.put(("ready", (os.getpid(), time.process_time())))
     while (item_id := tasks.get()) is not None:
         outcome = pipeline.process_item(ctx, item_id)
-        done.put(("item", (os.getpid(), outcome.error, peak_rss_mb())))
+        done.put(("item", (os.getpid(), outcome.error, peak_rss_mb(), time.process_time())))
     done.put(("rss", peak_rss_mb()))
 
 
@@ -136,15 +137,17 @@ class Workers:
         context = multiprocessing.get_context("spawn")
         self.tasks, self.done = context.Queue(), context.Queue()
         self.worker_rss: dict[int, float] = {}  # peak so far, by worker process id
+        self.worker_cpu: dict[int, float] = {}  # CPU seconds so far, by worker process id
         self.processes = [context.Process(target=_work, args=(self.tasks, self.done, feed_url, database,
                                                              warm_urls)) for _ in range(count)]
         for process in self.processes:
             process.start()
         for _ in self.processes:
-            self.done.get(timeout=300)
+            _kind, (pid, cpu) = self.done.get(timeout=300)
+            self.worker_cpu[pid] = cpu
 
     def round(self) -> dict[str, Any]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time() + sum(self.worker_cpu.values())
         pipeline.poll_feed(self.ctx, self.feed)
         with session_scope(self.ctx.engine) as session:
             pending = store.pending_item_ids(session, max_attempts=MAX_ITEM_ATTEMPTS)
@@ -152,13 +155,14 @@ class Workers:
             self.tasks.put(item_id)
         errors = []
         for _ in pending:
-            _kind, (pid, error, rss) = self.done.get(timeout=600)
-            self.worker_rss[pid] = rss
+            _kind, (pid, error, rss, worker_cpu) = self.done.get(timeout=600)
+            self.worker_rss[pid], self.worker_cpu[pid] = rss, worker_cpu
             if error:
                 errors.append(error)
         pipeline.deliver(self.ctx, respect_backoff=False)
         return {"seconds": time.perf_counter() - start, "items": len(pending) - len(errors),
-                "errors": errors[:5], "rss": peak_rss_mb(), "worker_rss": max(self.worker_rss.values())}
+                "errors": errors[:5], "rss": peak_rss_mb(), "worker_rss": max(self.worker_rss.values()),
+                "cpu": time.process_time() + sum(self.worker_cpu.values()) - cpu}
 
     def totals(self) -> dict[str, int]:
         return stored_totals(self.ctx)

@@ -43,11 +43,12 @@ def _rows(rounds: list[dict[str, Any]], checkpoint: int, round_size: int,
     errors = [e for r in rounds for e in r["errors"]]
     rss_first, rss_last = first[-1]["worker_rss"], rounds[-1]["worker_rss"]
     small = Row(f"3 growth: first {checkpoint:,} articles, 2 workers", sum(r["items"] for r in first),
-                sum(r["seconds"] for r in first), rss_first, baseline="first")
+                sum(r["seconds"] for r in first), rss_first, sum(r["cpu"] for r in first), baseline="first")
     small.judge(small.seconds, target="baseline", ok=small.items == checkpoint)
     whole = Row(f"3 growth: {items:,} articles, 2 workers", items, sum(r["seconds"] for r in rounds),
-                rss_last, baseline="first",
+                rss_last, sum(r["cpu"] for r in rounds), baseline="first",
                 notes={"seconds_per_round": [round(r["seconds"], 2) for r in rounds],
+                       "cpu_ratio": sum(r["cpu"] for r in rounds) / sum(r["cpu"] for r in first),
                        "stored": totals, **({"errors": errors[:5]} if errors else {})})
     complete = items == len(rounds) * round_size and not errors
     whole.judge(small.seconds, limit=TIME_LIMIT, target=f"time <= {TIME_LIMIT} x first", ok=complete)

@@ -15,7 +15,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,17 +99,19 @@ class Entry:
 
 def feed_xml(base: str, feed: str, first: int, last: int) -> bytes:
     """RSS 2.0 with entries first..last-1 of `feed`, newest first, as news sites publish."""
-    items = []
-    for copy in range(last - 1, first - 1, -1):
-        entry = Entry(feed, copy)
-        items.append(
-            f"<item><title>{html.escape(entry.title)}</title><link>{base}{entry.path}</link>"
+    items = "".join(_item_xml(base, feed, copy) for copy in range(last - 1, first - 1, -1))
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Bench Herald: {feed}</title><link>{base}/</link>"
+            f"<description>Latest news</description>{items}</channel></rss>").encode()
+
+
+@lru_cache(maxsize=100_000)  # an entry stays in its feed for many polls: build its XML once
+def _item_xml(base: str, feed: str, copy: int) -> str:
+    entry = Entry(feed, copy)
+    return (f"<item><title>{html.escape(entry.title)}</title><link>{base}{entry.path}</link>"
             f"<guid isPermaLink=\"true\">{base}{entry.path}</guid>"
             f"<pubDate>{email.utils.format_datetime(entry.published)}</pubDate>"
             f"<description>{html.escape(entry.summary())}</description></item>")
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Bench Herald: {feed}</title><link>{base}/</link>"
-            f"<description>Latest news</description>{''.join(items)}</channel></rss>").encode()
 
 
 def page_html(entry: Entry) -> bytes:

@@ -25,7 +25,7 @@ from worker.http_guard import AddressPolicy, current_policy
 
 PREFIX = "poll"
 ENTRIES = 20
-REPEATS = 3
+REPEATS = 5
 ROUND_LIMIT_SECONDS = 15.0
 BARE_LIMIT = 2.0
 

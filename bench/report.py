@@ -21,6 +21,7 @@ class Row:
     items: int
     seconds: float
     peak_rss_mb: float | None = None
+    cpu_seconds: float | None = None  # of every process that did the work: cores it kept busy
     baseline: str | None = None
     ratio: float | None = None
     limit: float | None = None
@@ -69,10 +70,11 @@ def machine() -> dict[str, Any]:
 
 
 def table(rows: list[Row]) -> str:
-    header = ("scenario", "items", "seconds", "items/s", "peak RSS MB", "ratio", "target", "met?")
+    header = ("scenario", "items", "seconds", "items/s", "peak RSS MB", "cores", "ratio", "target", "met?")
     lines = [header] + [(
         r.scenario, f"{r.items:,}", f"{r.seconds:.2f}", f"{r.per_second:,.1f}",
         f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb else "",
+        f"{r.cpu_seconds / r.seconds:.2f}" if r.cpu_seconds and r.seconds else "",
         f"{r.ratio:.3f}" + (f" of {r.baseline}" if r.baseline else "") if r.ratio is not None else "",
         r.target, {True: "yes", False: "NO", None: ""}[r.met]) for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]

@@ -50,6 +50,7 @@ class Site:
     def __init__(self) -> None:
         self.feeds: dict[str, FeedState] = {}
         self.counts: dict[str, int] = {}
+        self.cpu_mark = 0.0
         self.lock = threading.Lock()
 
     def count(self, what: str) -> None:
@@ -67,10 +68,12 @@ class Site:
                     state.published = int(query["to"]) if "to" in query else \
                         state.published + int(query.get("add", "0"))
                 return {"feeds": len(names)}
-            if action == "stats":
-                stats = dict(self.counts, cpu_seconds=sum(os.times()[:2]))
+            if action == "stats":  # requests and CPU seconds since the last reset
+                cpu = sum(os.times()[:2])
+                stats = dict(self.counts, cpu_seconds=round(cpu - self.cpu_mark, 2))
                 if query.get("reset"):
                     self.counts.clear()
+                    self.cpu_mark = cpu
                 return stats
         raise KeyError(action)
 

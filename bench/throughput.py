@@ -37,7 +37,7 @@ def run(site: SiteProcess, folder: Path, articles: int, round_size: int) -> list
                 "workers": Child(Workers, url, database_in(folder, "throughput-2"), warm),
                 "floor": Child(Floor, url, warm)}
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in children}
-    server_before = site.control("stats", reset=1)
+    site.control("stats", reset=1)
     try:
         published = 0
         while published < articles:
@@ -54,7 +54,6 @@ def run(site: SiteProcess, folder: Path, articles: int, round_size: int) -> list
         for child in children.values():
             child.close()
     server = site.control("stats", reset=1)
-    server["cpu_seconds"] -= server_before["cpu_seconds"]
     return _rows(rounds, articles, worker_rss, totals, server)
 
 
@@ -67,8 +66,9 @@ def _rows(rounds: dict[str, list[dict[str, Any]]], articles: int, worker_rss: li
     def row(name: str, label: str, seconds_key: str = "seconds") -> Row:
         results = rounds[name]
         errors = [e for r in results for e in r.get("errors", [])]
+        cpu = _sum(results, "cpu") if all("cpu" in r for r in results) else None
         return Row(label, _sum(results, "items"), _sum(results, seconds_key),
-                   max(r["rss"] for r in results),
+                   max(r["rss"] for r in results), cpu,
                    notes={"rounds": len(results), **({"errors": errors[:5]} if errors else {})})
 
     script = row("script", "1 plain script (feedparser+GET+trafilatura)")
