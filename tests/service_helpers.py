@@ -133,11 +133,12 @@ def items_done(engine: Engine) -> list[ItemRecord]:
 
 
 class GatedSite(FeedSite):
-    """A FeedSite whose feed can fail or be slow, whose pages in `held_pages` wait for `release`,
-    and which counts feed requests in flight at once."""
+    """A FeedSite whose feed can fail, be slow or be held, whose pages in `held_pages` wait for
+    `release`, and which counts feed requests in flight at once."""
 
     feed_status: int = 200
     feed_delay: float = 0.0
+    hold_feed: bool = False  # the feed answers only once `release` is set
     in_flight: int = 0
     max_in_flight: int = 0
 
@@ -155,6 +156,9 @@ class GatedSite(FeedSite):
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self.feed_times.append(time.monotonic())
         try:
+            if self.hold_feed:
+                self.waiting.append(request.path)
+                self.release.wait(timeout=60)
             time.sleep(self.feed_delay)
             if self.feed_status != 200:
                 return Response("down", status=self.feed_status)

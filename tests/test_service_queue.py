@@ -64,6 +64,15 @@ def site() -> Iterator[GatedSite]:
 
 
 @pytest.fixture
+def other_site() -> Iterator[GatedSite]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield GatedSite(server)
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
 def broker() -> Iterator[Broker]:
     broker = Broker(f"redis://127.0.0.1:6379/{REDIS_DB}")
     yield broker
@@ -243,3 +252,21 @@ def test_failing_feed_is_backed_off_shown_in_status_and_sends_no_alert(
     assert feed["next_due_at"] > feed["last_poll_at"] and feed["every"] == 1
     assert lines[-1]["undelivered_alerts"] == 0
     assert receiver.received == []
+
+
+def test_a_hanging_feed_blocks_neither_the_other_feeds_nor_a_worker_process(
+        tmp_path: Path, site: GatedSite, other_site: GatedSite, broker: Broker, db: Engine,
+        postgres_url: str, write_watchlist: Callable[..., Path], workers: list[Worker]) -> None:
+    site.hold_feed = True
+    config = write_watchlist(seeds=None, allow_private_addresses=True, feeds=[
+        {"url": site.feed_url, "every": "1s"}, {"url": other_site.feed_url, "every": "1s"}])
+    workers.append(start_worker(tmp_path, "busy", service_env(broker, postgres_url, config),
+                                beat=True, concurrency=2))
+    wait_for(lambda: site.waiting, 60, "the hanging feed to be requested")
+    polled = len(other_site.feed_times)
+    # Beat sends the hanging feed every second too: those polls find its lease taken and end at
+    # once, so the second worker process keeps polling the other feed.
+    wait_for(lambda: len(other_site.feed_times) >= polled + 4, 30, "the other feed to be polled on")
+    assert site.max_in_flight == 1 and site.waiting == ["/feed.xml"]
+    site.release.set()
+    assert "is being polled by another worker" in workers[0].output()
