@@ -46,7 +46,7 @@ _QUALIFIER_WORDS = frozenset(("at", "least", "more", "than", "over", "about", "a
                               "another", "a", "further", "additional", "the", "of", "only"))
 # Before a count that borrows the metric of the previous one: "and another 13", "rise to 150".
 _INCREMENT_BEFORE = re.compile(
-    r"\b(?:another|a\s+further|further|additional|an\s+additional|and|plus|with|"
+    r"\b(?:another|a\s+further|further|additional|an\s+additional|and|plus|with|including|"
     r"(?:rise|rises|rose|risen|rising|climb|climbs|climbed|reach|reaches|reached|increase|"
     r"increased|grow|grew|hit|hits|top|tops|topped|exceed|exceeds|exceeded|jump|jumped|soar|"
     r"soared)(?:\s+to)?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)

@@ -205,7 +205,7 @@ class ClaimFinder:
 
     # --- region -------------------------------------------------------------------------------
     def _region(self, doc: _Document, sentence: Sentence, figure: Figure) -> str | None:
-        mentions = doc.regions(sentence.index)
+        mentions = _outside_part(doc.regions(sentence.index), sentence.text, figure)
         strong = [m for m in mentions if not m.weak]
         breaks = self._breaks(sentence)
         clause = bisect_right(breaks, figure.start)
@@ -395,6 +395,21 @@ def _nearest(mentions: list[Mention], figure: Figure, sentence: Sentence) -> Men
         cost = len(between) + 3 * between.count(",") + between.count("and")  # a new conjunct
         return (cost, 1 if m.start > figure.start else 0)
     return min(mentions, key=distance)
+
+
+# ", including 5,762 from X": a part of the figure before it, not the whole.
+_PART = re.compile(r",\s+(?:including|among\s+them|of\s+(?:them|whom|which))\b", re.IGNORECASE)
+
+
+def _outside_part(mentions: list[Mention], text: str, figure: Figure) -> list[Mention]:
+    """The mentions that can govern a figure: places named in an 'including ...' part after
+    it describe the part, not the whole ('8,000 evacuated, including 5,762 from X')."""
+    if not mentions or "," not in text:
+        return mentions
+    part = _PART.search(text, figure.end)
+    if part is None:
+        return mentions
+    return [m for m in mentions if m.start < part.start()]
 
 
 def _prior_report(sentence: Sentence, start: int) -> bool:

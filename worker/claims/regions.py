@@ -63,6 +63,21 @@ _OTHER_PLACE = re.compile(
 )
 
 
+# Between a place and a second one that only describes it: "Antakya, the capital of Hatay",
+# "X, a town in the Y region", "X, in northern Y", "X, near Y".
+_APPOSITION = re.compile(
+    r",\s+(?:(?:the|a|an)\s+)?(?:(?!(?:and|or|but|while|whereas|then)\b)[^\W\d][\w-]*\s+){0,3}?"
+    r"(?:of|in|near|on)\s+(?:the\s+)?"
+    r"(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
+    r"north-?eastern|north-?western|south-?eastern|south-?western)\s+)?$|,\s+$",
+    re.IGNORECASE)
+# What follows a describing place: the end of the aside ("..., about 900 ...") or "'s capital".
+_APPOSITION_END = re.compile(
+    r"(?:\s+(?:province|region|oblast|county|district|state))?\s*(?:[,.;)]|$)"
+    r"|['\u2019]s\s+(?:[\w-]+\s+){0,2}?(?:capital|city|town|village|port|seat)\b",
+    re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Mention:
     start: int
@@ -138,6 +153,8 @@ class RegionIndex:
         if not self._foreign_first.isdisjoint(words):
             found += self._countries(text)
         found += self._pairs(text, found)
+        if "," in text:
+            found = _describing(text, found)
         if not _MANY_WORDS.isdisjoint(words):
             # "across six states": a count for several regions, not for one
             found += [Mention(m.start(), m.end(), None) for m in _MANY_PLACES.finditer(text)]
@@ -186,6 +203,26 @@ class RegionIndex:
             blocks = _LOCATIVE.search(text[max(0, m.start() - 40):m.start()]) is not None
             found.append(Mention(m.start(), m.end(), None, blocks))
         return found
+
+
+def _describing(text: str, found: list[Mention]) -> list[Mention]:
+    """A watched place in an aside about the watched place just before it ("In Antakya, the
+    capital of Hatay, ...") only says where that place is: the figure is about the first one,
+    so the second is weak. A bare ", Y" counts only with a 'capital'-like word after Y."""
+    found = sorted(found, key=lambda m: m.start)
+    out = list(found)
+    for n in range(1, len(found)):
+        first, second = found[n - 1], found[n]
+        if first.region is None or second.region is None or first.weak:
+            continue
+        gap = _APPOSITION.fullmatch(text, first.end, second.start)
+        end = _APPOSITION_END.match(text, second.end)
+        if gap is None or end is None:
+            continue
+        if gap.group().strip() == "," and end.group()[:1] not in ("'", "\u2019"):
+            continue  # "Derna, Libya" names one place, not an aside
+        out[n] = Mention(second.start, second.end, second.region, second.blocks, weak=True)
+    return out
 
 
 def _key(name: str) -> str:

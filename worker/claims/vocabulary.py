@@ -74,7 +74,10 @@ PREDICATES: dict[str, tuple[str, ...]] = {
                   "in shelters", "in evacuation centres", "in evacuation centers", "shelters",
                   "fled", "fled their homes", "forced from their homes", "forced to flee",
                   "left without shelter", "refugees", "relocated", "lost their homes",
-                  "evacuation of", "evacuations of", "displacement of", "uprooted"),
+                  "evacuation of", "evacuations of", "displacement of", "uprooted",
+                  # before "taken" (a capture cue) matches on its own: "have taken refuge"
+                  "taken refuge", "took refuge", "taking refuge", "sought refuge",
+                  "sought shelter", "taken shelter", "took shelter"),
     "rescued": ("rescued", "pulled alive", "pulled out alive", "saved", "pulled from the rubble",
                 "pulled from rubble", "airlifted to safety", "brought to safety"),
 }
