@@ -71,6 +71,8 @@ _OTHER_PLACE = re.compile(
 # "X, a town in the Y region", "X, in northern Y", "X, near Y".
 _APPOSITION = re.compile(
     r",\s+(?:(?:the|a|an)\s+)?(?:(?!(?:and|or|but|while|whereas|then)\b)[^\W\d][\w-]*\s+){0,3}?"
+    # the size of the place described: "a town of 5,000 people in the X region"
+    r"(?:of\s+(?:about\s+|some\s+|around\s+)?\d[\d,.]*\s+(?:people|residents|inhabitants)\s+)?"
     r"(?:of|in|near|on)\s+(?:the\s+)?"
     r"(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
     r"north-?eastern|north-?western|south-?eastern|south-?western)\s+)?$|,\s+$",
