@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.phrases import PhraseMatcher
-from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH, first_words
+from worker.claims.phrases import PhraseMatcher, anchor_words
+from worker.claims.vocabulary import NEUTRAL_SOURCES, SPEECH
 from worker.watchlist import Watchlist
 
 _SPEECH = PhraseMatcher(SPEECH)
@@ -14,10 +14,10 @@ _SPEECH = PhraseMatcher(SPEECH)
 # Verbs whose speaker comes after them only: "X, according to Y" is Y's claim.
 _SOURCE_ONLY = frozenset(("according to", "citing", "cited"))
 # A country actor after a locative names a place: "in Russia's Kursk region", "into Ukraine".
-_PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|of|near)\s+$",
+_PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|near)\s+$",
                            re.IGNORECASE)
 # After an inverted speaker the clause ends: "..., said Ukraine's General Staff."
-_ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d]|$)")
+_ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d](?:\s|$)|$)")
 _TITLES_ONLY = re.compile(r"\s*(?:the\s+|by\s+)?(?:[A-Z][\w.-]*\s+){0,3}")
 
 
@@ -40,8 +40,8 @@ class ActorIndex:
                 self._by_name[_key(name)] = actor.name
         self._pattern = PhraseMatcher(self._by_name) if self._by_name else None
         self._neutral = PhraseMatcher(NEUTRAL_SOURCES, case_sensitive=True)
-        self._first = first_words(self._by_name)
-        self._neutral_first = first_words(NEUTRAL_SOURCES)
+        self._first = anchor_words(self._by_name)
+        self._neutral_first = anchor_words(NEUTRAL_SOURCES)
 
     def neutral_speaks(self, text: str, words: frozenset[str]) -> bool:
         """Whether a source that is no side ('the United Nations said') gives the figures."""
@@ -79,15 +79,18 @@ def _speaks(text: str, start: int, end: int, speech: list[tuple[int, int, str]])
     return False
 
 
-def pick(mentions: list[ActorMention], near: int | None = None) -> ActorMention | None:
-    """The speaking mention nearest `near` (or the first), else the first mention at all."""
+def pick(mentions: list[ActorMention], near: int | None = None,
+         clause: tuple[int, int] | None = None) -> ActorMention | None:
+    """Who makes a claim at `near`: a speaker in its clause (`clause`, a character span), else
+    anyone named in its clause, else a speaker elsewhere, else anyone; the nearest first."""
     if not mentions:
         return None
-    speaking = [m for m in mentions if m.speaks]
-    pool = speaking or mentions
-    if near is None:
-        return pool[0]
-    return min(pool, key=lambda m: abs(m.start - near))
+    inside = [m for m in mentions if clause is None or clause[0] <= m.start < clause[1]]
+    for pool in ([m for m in inside if m.speaks], inside,
+                 [m for m in mentions if m.speaks], mentions):
+        if pool:
+            return pool[0] if near is None else min(pool, key=lambda m: abs(m.start - near))
+    return None
 
 
 def _key(name: str) -> str:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from worker.claims.figures import Figure
-from worker.claims.phrases import PhraseMatcher
+from worker.claims.phrases import PhraseMatcher, anchor_words
 from worker.claims.text import Sentence
 from worker.claims.vocabulary import (
     ADVANCE,
@@ -26,6 +26,7 @@ from worker.claims.vocabulary import (
     DISTANCE_AFTER,
     FUNCTION_WORDS,
     LINKING,
+    LOSSES,
     METRIC_NOUNS,
     MODIFIERS,
     PERSON_NOUNS,
@@ -33,7 +34,6 @@ from worker.claims.vocabulary import (
     QUAKE,
     SIZE_BEFORE,
     SOLDIER_NOUNS,
-    first_words,
     phrase_pattern,
 )
 from worker.watchlist import Watchlist
@@ -46,10 +46,18 @@ _QUALIFIER_WORDS = frozenset(("at", "least", "more", "than", "over", "about", "a
                               "another", "a", "further", "additional", "the", "of", "only"))
 # Before a count that borrows the metric of the previous one: "and another 13", "rise to 150".
 _INCREMENT_BEFORE = re.compile(
-    r"\b(?:another|a\s+further|further|additional|an\s+additional|and|plus|with|"
+    r"\b(?:another|a\s+further|further|additional|an\s+additional|and|plus|with|including|"
     r"(?:rise|rises|rose|risen|rising|climb|climbs|climbed|reach|reaches|reached|increase|"
     r"increased|grow|grew|hit|hits|top|tops|topped|exceed|exceeds|exceeded|jump|jumped|soar|"
     r"soared)(?:\s+to)?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
+_ATTACK_VERB = re.compile(r"\b(?:attacked|shelled|struck|hit|targeted|bombed|bombarded|fired\s+on|"
+                          r"fired\s+at|stormed|assaulted|raided)\b", re.IGNORECASE)
+_AUXILIARIES = frozenset(("had", "have", "has", "were", "was", "are", "is", "will", "would",
+                          "could", "may", "might", "remain", "remained"))
+_OF_THEM = re.compile(r"\s+of\s+(?:them|whom|which|those|these)\b", re.IGNORECASE)
+_TOTAL_TO = re.compile(r"\b(?:total|tally|toll|count|number)\b[^.;]*\bto\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,29 +80,10 @@ class CueIndex:
     """Compiled metric vocabulary of one watchlist (built-in metrics in force, custom metrics)."""
 
     def __init__(self, watchlist: Watchlist) -> None:
-        units = watchlist.metric_units
-        self.in_force = set(units)
-        self._predicate_of: dict[str, str] = {}
-        for metric, words in PREDICATES.items():
-            for word in words:
-                self._predicate_of.setdefault(word.lower(), metric)
-        self._noun_of: dict[str, str] = {}
-        for metric, words in METRIC_NOUNS.items():
-            for word in words:
-                self._noun_of.setdefault(word.lower(), metric)
-        self._custom_measure: dict[str, list[str]] = {"km2": [], "km": []}
-        for custom in watchlist.custom_metrics:
-            for word in custom.words:
-                if custom.unit in self._custom_measure:
-                    self._custom_measure[custom.unit].append(word.lower())
-                else:
-                    self._predicate_of[word.lower()] = custom.name
-                    self._noun_of[word.lower()] = custom.name
-        self._custom_units = {c.name: c.unit for c in watchlist.custom_metrics}
-        self._custom_measure_metric = {w: c.name for c in watchlist.custom_metrics
-                                       for w in c.words if c.unit in ("km2", "km")}
+        self._index_words(watchlist)
         self._agent_of = {w.lower(): m for m, ws in AGENTS.items() for w in ws}
-        self._predicates = PhraseMatcher([*self._predicate_of, *CAPTURE, *self._agent_of])
+        self._predicates = PhraseMatcher([*self._predicate_of, *CAPTURE, *self._agent_of,
+                                          *LOSSES])
         self._capture = {w.lower() for w in CAPTURE}
         self._damage = PhraseMatcher(DAMAGE)
         self._control = PhraseMatcher([*CONTROL_EVENT, *CONTROL_STATE])
@@ -106,19 +95,38 @@ class CueIndex:
         self._distance = re.compile(r"\s*\)?\s*" + phrase_pattern(DISTANCE_AFTER).pattern,
                                     re.IGNORECASE)
         self._quake = PhraseMatcher(QUAKE)
-        measure_words = [w for ws in self._custom_measure.values() for w in ws]
-        self._custom_area = PhraseMatcher(self._custom_measure["km2"]) if measure_words else None
-        self._custom_length = (PhraseMatcher(self._custom_measure["km"])
-                               if self._custom_measure["km"] else None)
-        self.first = first_words([
+        area, length = self._custom_measure["km2"], self._custom_measure["km"]
+        self._custom_area = PhraseMatcher(area) if area else None
+        self._custom_length = PhraseMatcher(length) if length else None
+        # a sentence is read in depth only if it has one of these words (and a number)
+        self.first = anchor_words([
             *self._predicate_of, *self._noun_of, *CAPTURE, *DAMAGE, *CONTROL_EVENT,
-            *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *measure_words,
+            *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *area, *length, *LOSSES, "times",
+            "attacked", "shelled", "struck", "targeted", "bombed", "bombarded", "stormed",
             "km", "kilometers", "kilometres", "miles", "hectares", "acres", "metres", "meters",
-            "sq", "square", "km2", "km²", "ha",
+            "sq", "square", "km2", "km\u00b2", "ha",
         ])
 
-    def unit_of(self, metric: str, builtin: dict[str, str]) -> str:
-        return self._custom_units.get(metric) or builtin.get(metric, "count")
+    def _index_words(self, watchlist: Watchlist) -> None:
+        """Predicate and noun words by metric, the watchlist's custom metrics included."""
+        self._predicate_of: dict[str, str] = {}
+        for metric, words in PREDICATES.items():
+            for word in words:
+                self._predicate_of.setdefault(word.lower(), metric)
+        self._noun_of: dict[str, str] = {}
+        for metric, words in METRIC_NOUNS.items():
+            for word in words:
+                self._noun_of.setdefault(word.lower(), metric)
+        self._custom_measure: dict[str, list[str]] = {"km2": [], "km": []}
+        self._custom_measure_metric: dict[str, str] = {}
+        for custom in watchlist.custom_metrics:
+            for word in custom.words:
+                if custom.unit in self._custom_measure:
+                    self._custom_measure[custom.unit].append(word.lower())
+                    self._custom_measure_metric[word.lower()] = custom.name
+                else:
+                    self._predicate_of[word.lower()] = custom.name
+                    self._noun_of[word.lower()] = custom.name
 
     # --- cues of a sentence ------------------------------------------------------------------
     def cues(self, sentence: Sentence) -> list[Cue]:
@@ -128,6 +136,8 @@ class CueIndex:
             word = re.sub(r"\s+", " ", m.group().lower())
             if word in self._agent_of:
                 metric = "agent:" + self._agent_of[word]
+            elif word in LOSSES:
+                metric = "losses"
             else:
                 metric = "capture" if word in self._capture else self._predicate_of[word]
             found.append(Cue(sentence.token_at(m.start()), sentence.token_at(m.end() - 1),
@@ -166,12 +176,17 @@ class CueIndex:
         if pattern is None:
             return None
         match = pattern.search(text)
-        return self._custom_measure_metric.get(match.group().lower()) if match else None
+        return self._custom_measure_metric.get(" ".join(match.group().lower().split())) if match else None
 
     # --- counts ------------------------------------------------------------------------------
     def is_bare(self, sentence: Sentence, figure: Figure) -> bool:
-        """Whether a count stands without a noun ('and another 13 near Toretsk')."""
-        return self._head(sentence, sentence.token_from(figure.noun_from))[0] == "bare"
+        """Whether a count stands without a noun or a verb of its own ('and another 13 near
+        Toretsk', 'and 11,000 damaged'; not 'and 2.2 million had left')."""
+        at = sentence.token_from(figure.noun_from)
+        tokens = sentence.tokens()
+        if at < len(tokens) and tokens[at] in _AUXILIARIES:
+            return False
+        return self._head(sentence, at)[0] == "bare"
 
     def count_metric(self, sentence: Sentence, figure: Figure, cues: list[Cue],
                      used: set[Cue], bounds: list[int]) -> Reading | None:
@@ -186,15 +201,19 @@ class CueIndex:
             return None
         if head not in ("person", "bare"):
             return self._noun_reading(sentence, head, cues, figure)
+        if head_at >= 0 and tokens[head_at] == "times":
+            return self._times_reading(sentence, figure)
         start = sentence.token_at(figure.start)
         right = self._right_cue(tokens, cues, head_at + 1 if head_at >= 0 else
                                 sentence.token_from(figure.noun_from), bounds)
         cue = right or self._left_cue(tokens, cues, start, used, bounds)
         if cue is None:
             return None
+        soldier = head_at >= 0 and tokens[head_at] in SOLDIER_NOUNS
         if cue.metric == "capture":
-            soldier = head_at >= 0 and tokens[head_at] in SOLDIER_NOUNS
             return Reading("prisoners", cue) if soldier else None
+        if cue.metric == "losses":
+            return Reading("casualties", cue) if soldier else None
         if right is not None:
             used.add(right)
         return Reading(cue.metric.removeprefix("agent:"), cue)
@@ -202,6 +221,7 @@ class CueIndex:
     def _head(self, sentence: Sentence, i: int) -> tuple[str, int]:
         """The noun a count counts: a metric, 'person', 'bare' (none) or 'unknown'."""
         tokens, raw = sentence.tokens(), sentence.raw_tokens()
+        named = False  # a capitalised word seen: "51 Russian attacks", or "two Canadians were"
         for j in range(i, min(i + 4, len(tokens))):
             word = tokens[j]
             phrase = self._noun_phrase(tokens, j)
@@ -215,13 +235,20 @@ class CueIndex:
                 return "person", j
             if not word[0].isalpha():
                 return "bare", -1
-            if j == i and (word in FUNCTION_WORDS
-                           or word in self._predicate_of or word in self._capture):
-                return "bare", -1
-            if word in MODIFIERS or raw[j][0].isupper():
-                continue  # "51 Russian attacks", "151 more buildings"
+            if word in MODIFIERS:
+                continue  # "151 more buildings", "13 more near Toretsk"
+            if word in FUNCTION_WORDS or word in self._predicate_of or word in self._capture:
+                return ("unknown" if named else "bare"), -1
+            if raw[j][0].isupper():
+                named = True
+                continue  # "51 Russian attacks"
             return "unknown", -1
         return "bare", -1
+
+    def _times_reading(self, sentence: Sentence, figure: Figure) -> Reading | None:
+        """'attacked the region 45 times', 'shelled 12 times': a count of attacks."""
+        before = sentence.text[max(0, figure.start - 60):figure.start]
+        return Reading("attacks", None) if _ATTACK_VERB.search(before) else None
 
     def _noun_phrase(self, tokens: list[str], j: int) -> str | None:
         """The metric of a noun of several words starting at token j ('poisoned wells')."""
@@ -247,13 +274,25 @@ class CueIndex:
 
     def _right_cue(self, tokens: list[str], cues: list[Cue], i: int,
                    bounds: list[int]) -> Cue | None:
-        for j in range(i, min(i + 8, len(tokens))):
+        aside = False  # one aside between commas may be skipped: "1.8 million people, nearly
+        j, last = i, min(i + 8, len(tokens))  # 80% of the population, have been displaced"
+        while j < last:
+            if tokens[j] == "," and not aside:
+                close = next((k for k in range(j + 1, min(j + 12, len(tokens)))
+                              if tokens[k] in (",", ".", ";") or k in bounds), None)
+                if close is not None and tokens[close] == ",":
+                    aside, j, last = True, close + 1, min(close + 9, len(tokens))
+                    continue
+            if tokens[j] in ("and", "or") and j + 1 < len(tokens) and tokens[j + 1] in PERSON_NOUNS:
+                j += 2  # "25,000 residents and visitors were evacuated"
+                continue
             if tokens[j] in _RIGHT_STOP or j in bounds:
                 return None
             cue = next((c for c in cues if c.first == j and not c.metric.startswith("agent:")),
                        None)
             if cue is not None:
                 return cue
+            j += 1
         return None
 
     def _left_cue(self, tokens: list[str], cues: list[Cue], start: int, used: set[Cue],
@@ -276,5 +315,8 @@ class CueIndex:
 
 
 def elliptical(sentence: Sentence, figure: Figure) -> bool:
-    """'... and another 13 near Toretsk': a count whose noun is the previous figure's."""
-    return _INCREMENT_BEFORE.search(sentence.text[max(0, figure.start - 40):figure.start]) is not None
+    """'... and another 13 near Toretsk', '... bringing the total to 9': a count whose noun is
+    the previous figure's."""
+    before = sentence.text[max(0, figure.start - 100):figure.start]
+    return bool(_INCREMENT_BEFORE.search(before[-40:]) or _TOTAL_TO.search(before)
+                or _OF_THEM.match(sentence.text, figure.end) or before.rstrip().endswith(","))

@@ -30,7 +30,7 @@ _SPEECH = "|".join(sorted(SPEECH, key=len, reverse=True))
 # What makes a date the date of a report rather than of an event: "On 12 August, ...",
 # "by Aug. 12", "as of Saturday", "claimed on Aug. 12", "said Sunday".
 _ATTACHED = re.compile(
-    rf"(?:\b(?:on|by|as\s+of|as\s+at)\s+$|\b(?:{_SPEECH})\b(?:\s+\S+){{0,4}}?\s+(?:on\s+)?$)",
+    rf"(?:\b(?:by|as\s+of|as\s+at)\s+$|\b(?:{_SPEECH})\b(?:\s+\S+){{0,4}}?\s+(?:on\s+)?$)",
     re.IGNORECASE,
 )
 
@@ -73,7 +73,7 @@ def _is_attached(text: str, start: int) -> bool:
     before = text[max(0, start - 60):start]
     if re.search(r"\bsince\s+$|\bfrom\s+$|\buntil\s+$|['\u2019]s\s+$", before, re.IGNORECASE):
         return False
-    if re.fullmatch(r"\W*", text[:start]):
+    if re.fullmatch(r"\W*(?:on|by|as\s+of)?\s*", text[:start], re.IGNORECASE):
         return True  # "On 12 August, ..." / "Aug. 12: ..." opens the sentence
     return _ATTACHED.search(before) is not None
 
@@ -122,3 +122,14 @@ def report_date(text: str, published: date | None, before: int,
         if mention.day <= limit:
             best = mention.day
     return best
+
+
+_PAST_YEAR = re.compile(rf"\b(?:in|during)\s+(?:(?:early|late|mid-?)\s*)?(?:{_MONTH}\s+)?"
+                        r"((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def looks_back(text: str, published: date | None) -> bool:
+    """Whether the sentence is about an earlier year ('a quake killed 700 in 2016')."""
+    if published is None:
+        return False
+    return any(int(m.group(1)) < published.year for m in _PAST_YEAR.finditer(text))

@@ -35,7 +35,8 @@ _RANGE_JOIN = re.compile(r"^\s*(?:-|\u2013|\u2014|to|and|or)\s*$", re.IGNORECASE
 _CHANGE_FROM = re.compile(
     r"\b(?:rose|risen|rising|rises|increased|increasing|climbed|jumped|grew|soared|up|down|fell|"
     r"dropped|revised|raised|lowered|went)\s+from\s*$", re.IGNORECASE)
-_OF_TOTAL = re.compile(r"^\s*(?:out\s+)?of\s+(?:a\s+total\s+of\s+|the\s+|all\s+|some\s+|about\s+)?$",
+_OF_TOTAL = re.compile(r"^\s*(?:out\s+)?of\s+(?:a\s+total\s+of\s+|the\s+|all\s+|some\s+|about\s+|its\s+|"
+                       r"their\s+|his\s+|her\s+|an\s+estimated\s+|the\s+\w+['\u2019]s\s+)?$",
                        re.IGNORECASE)
 _CONVERSION = re.compile(r"^\s*[(\[]\s*(?:about|some|around|roughly|approximately|nearly|almost|"
                          r"more\s+than|over|at\s+least|up\s+to|or)?\s*$", re.IGNORECASE)
@@ -44,7 +45,7 @@ _WORDS = re.compile(r"[a-z]+")
 _AGE = re.compile(r"[A-Z][\w\u2019'-]+,\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Figure:
     """A number that may be a claim. `start`..`end` spans the number (or range) and its unit."""
 

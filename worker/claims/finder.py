@@ -10,12 +10,12 @@ from datetime import date
 from worker.article import Article
 from worker.claims.actors import ActorIndex, ActorMention, pick
 from worker.claims.cues import Cue, CueIndex, Reading, elliptical
-from worker.claims.dates import report_date
+from worker.claims.dates import looks_back, report_date
 from worker.claims.figures import Figure, read_figures, strip_qualifier
 from worker.claims.model import PRECISION_RANK, Claim, Kind
 from worker.claims.numbers import NUMBER_WORDS
 from worker.claims.phrases import PhraseMatcher
-from worker.claims.regions import ANAPHORA, Mention, RegionIndex
+from worker.claims.regions import ANAPHORA, Mention, RegionIndex, town_word
 from worker.claims.text import Sentence, split_article
 from worker.claims.vocabulary import (
     DAY_WINDOW,
@@ -24,21 +24,24 @@ from worker.claims.vocabulary import (
     PRIOR_REPORT,
     SPEECH,
     TOTAL_CUES,
-    first_words,
     phrase_pattern,
 )
 from worker.metrics import WHOLE_UNITS
 from worker.watchlist import Watchlist
 
 _DIGIT = re.compile(r"\d")
+# Substrings every number word contains one of (a fast test before splitting into words).
+_NUMBER_STEMS = ("one", "two", "thr", "thir", "fif", "four", "five", "six", "seven", "eight",
+                 "nine", "ten", "eleven", "twelve", "twenty", "forty", "hundred", "thousand",
+                 "million", "billion", "zero")
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|while|but|whereas)\b|\s(?:while|whereas|but)\s",
                            re.IGNORECASE)
 _DAY_WINDOW = PhraseMatcher(DAY_WINDOW)
 _TOTAL = PhraseMatcher(TOTAL_CUES)
 _PRIOR = PhraseMatcher(PRIOR_REPORT)
-_TOTAL_FIRST = first_words(TOTAL_CUES)
-_PRIOR_FIRST = first_words(PRIOR_REPORT)
-_WINDOW_FIRST = first_words(DAY_WINDOW)
+_TOTAL_FIRST = _TOTAL.anchors
+_PRIOR_FIRST = _PRIOR.anchors
+_WINDOW_FIRST = _DAY_WINDOW.anchors
 _FORECAST_WORDS = frozenset((
     "expected", "projected", "forecast", "predicted", "likely", "set", "feared", "estimated",
     "poised", "going", "will", "could", "may", "might", "would", "should", "can", "thinks",
@@ -47,7 +50,7 @@ _INCREMENT = frozenset(" ".join(p.split()) for p in INCREMENT)
 _MORE_AFTER = re.compile(r"\s+more\b", re.IGNORECASE)
 _SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\S+){0,4}\s*$",
                             re.IGNORECASE)
-_ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing|e)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
+_ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
 # Metrics that only grow by events in the field: an increment is always a delta.
 _TERRITORY = frozenset(("area_km2", "settlements", "advance_km"))
 
@@ -77,15 +80,23 @@ class _Document:
         return self._actors[i]
 
     def default_region(self) -> str | None:
-        """The article's own region: the first watched one its headline names, else the widest
-        region around the first one the body names."""
+        """The article's own region, for figures whose paragraph names none: the headline's
+        first watched region, narrowed to the first one the lead paragraph names when that lies
+        inside it ('Brazil floods ...' then 'in the state of Rio Grande do Sul'); without one in
+        the headline, the widest region around the first one the body names."""
         if not self._default:
+            index = self.finder.regions
             title = next((m.region for s in self.sentences if s.in_title
                           for m in self.regions(s.index) if m.region), None)
-            body = None if title else next(
-                (m.region for i in range(len(self.sentences)) for m in self.regions(i)
-                 if m.region and not m.weak), None)
-            self._default.append(title or (self.finder.regions.root(body) if body else None))
+            lead = next((m.region for s in self.sentences if s.paragraph == 1
+                         for m in self.regions(s.index) if m.region and not m.weak), None)
+            if title is not None:
+                narrower = lead is not None and index.within(lead, title)
+                self._default.append(lead if narrower else title)
+            else:
+                body = next((m.region for i in range(len(self.sentences))
+                             for m in self.regions(i) if m.region and not m.weak), None)
+                self._default.append(index.root(body) if body else None)
         return self._default[0]
 
     def lead_actor(self) -> ActorMention | None:
@@ -93,9 +104,8 @@ class _Document:
         if not self._lead:
             lead = [s for s in self.sentences if s.paragraph <= 3]
             mentions = [m for s in lead for m in self.actors(s.index)]
-            first_par = [m for s in lead if s.paragraph <= 1 for m in self.actors(s.index)]
             self._lead.append(next((m for m in mentions if m.speaks), None)
-                              or (first_par[0] if first_par else None))
+                              or (mentions[0] if mentions else None))
         return self._lead[0]
 
 
@@ -115,14 +125,25 @@ class ClaimFinder:
         claims: list[Claim] = []
         for sentence in doc.sentences:
             if self._worth_reading(sentence):
-                claims.extend(self._sentence_claims(doc, sentence, claims))
+                try:
+                    claims.extend(self._sentence_claims(doc, sentence, claims))
+                except (ValueError, IndexError, KeyError, OverflowError, RecursionError):
+                    # the contract is to never fail on text: a sentence this code cannot
+                    # read (a bug, not a property of the text) is skipped, the rest kept
+                    continue
         return _dedupe(claims)
 
     def _worth_reading(self, sentence: Sentence) -> bool:
-        """Only sentences with a number and a metric word are read in depth."""
-        words = sentence.words
-        has_number = _DIGIT.search(sentence.text) or not NUMBER_WORDS.isdisjoint(words)
-        return bool(has_number) and not self.cues.first.isdisjoint(words)
+        """Only sentences with a number and a metric word are read in depth (most are not:
+        cheap substring tests come before splitting the sentence into words)."""
+        text = sentence.text
+        if not _DIGIT.search(text):
+            lower = text.lower()
+            if not any(word in lower for word in _NUMBER_STEMS):
+                return False
+            if NUMBER_WORDS.isdisjoint(sentence.words):
+                return False
+        return not self.cues.first.isdisjoint(sentence.words)
 
     # --- one sentence -------------------------------------------------------------------------
     def _sentence_claims(self, doc: _Document, sentence: Sentence,
@@ -171,7 +192,8 @@ class ClaimFinder:
             return None
         actor = self._actor(doc, sentence, figure)
         as_of = report_date(sentence.text, doc.published, figure.start, sentence.words)
-        restated = as_of is not None or _prior_report(sentence, figure.start)
+        restated = (as_of is not None or _prior_report(sentence, figure.start)
+                    or looks_back(sentence.text, doc.published))
         return Claim(
             region=region, metric=metric, value=round(figure.value, 3), unit=unit,
             qualifier=figure.qualifier,  # type: ignore[arg-type]
@@ -183,28 +205,27 @@ class ClaimFinder:
 
     # --- region -------------------------------------------------------------------------------
     def _region(self, doc: _Document, sentence: Sentence, figure: Figure) -> str | None:
-        mentions = doc.regions(sentence.index)
+        mentions = _outside_part(doc.regions(sentence.index), sentence.text, figure)
         strong = [m for m in mentions if not m.weak]
-        breaks = sentence.memo.get("breaks")
-        if breaks is None:
-            breaks = sentence.memo["breaks"] = [m.start() for m in
-                                                _CLAUSE_BREAK.finditer(sentence.text)]
+        breaks = self._breaks(sentence)
         clause = bisect_right(breaks, figure.start)
         for pool in (strong, mentions):
             near = [m for m in pool if bisect_right(breaks, m.start) == clause
                     and (m.region or m.blocks)]
             if near:
-                return _nearest(near, figure).region
+                chosen = _nearest(near, figure, sentence)
+                return None if _coordinated(chosen, mentions, sentence.text) else chosen.region
         for pool in (strong, mentions):
             watched = [m for m in pool if m.region]
             if watched:
-                return _nearest(watched, figure).region
+                return _nearest(watched, figure, sentence).region
         if any(m.blocks for m in mentions):
             return None
-        if ANAPHORA.search(sentence.text):
-            local = self._last_local(doc, sentence)
-            if local:
-                return local
+        anaphora = ANAPHORA.search(sentence.text)
+        if anaphora:
+            named = self._referent(doc, sentence, anaphora.group("kind"))
+            if named:
+                return named
         for i in range(sentence.index - 1, -1, -1):
             previous = doc.sentences[i]
             if previous.paragraph != sentence.paragraph:
@@ -214,23 +235,44 @@ class ClaimFinder:
                 return carried[-1].region
         return doc.default_region()
 
-    def _last_local(self, doc: _Document, sentence: Sentence) -> str | None:
-        """The town (or province) 'the city' ('the province') refers to: in the nearest earlier
-        sentence naming local regions, the most (least) deeply nested one."""
-        wide = bool(re.search(r"\bprovince\b", sentence.text, re.IGNORECASE))
+    def _clause_span(self, sentence: Sentence, figure: Figure) -> tuple[int, int]:
+        """The character span of the clause holding the figure."""
+        breaks = self._breaks(sentence)
+        at = bisect_right(breaks, figure.start)
+        return (breaks[at - 1] if at else 0, breaks[at] if at < len(breaks) else len(sentence.text))
+
+    @staticmethod
+    def _breaks(sentence: Sentence) -> list[int]:
+        breaks: list[int] | None = sentence.memo.get("breaks")
+        if breaks is None:
+            breaks = sentence.memo["breaks"] = [m.start() for m in
+                                                _CLAUSE_BREAK.finditer(sentence.text)]
+        return breaks
+
+    def _referent(self, doc: _Document, sentence: Sentence, kind: str) -> str | None:
+        """The watched place 'the city' (the most nested town named last) or 'the province'
+        (a region whose names say it is a province) refers to, in the nearest earlier sentence
+        naming one."""
         for i in range(sentence.index - 1, -1, -1):
-            local = [m.region for m in doc.regions(i)
-                     if m.region and self.regions.is_local(m.region)]
-            if local:
-                depth = self.regions.depth
-                return min(local, key=depth) if wide else max(local, key=depth)
+            named = [m.region for m in doc.regions(i) if m.region]
+            if town_word(kind):
+                local = [r for r in named if self.regions.is_local(r)]
+                if local:
+                    return max(local, key=self.regions.depth)
+            else:
+                typed = [r for r in named if kind.lower() in self.regions.kind_names(r)]
+                if typed:
+                    return typed[-1]
         return None
 
     # --- actor --------------------------------------------------------------------------------
     def _actor(self, doc: _Document, sentence: Sentence, figure: Figure) -> ActorMention | None:
+        """Who makes the claim: an actor named in the sentence (a speaker first), else in its
+        paragraph, else the speaker of one of the two paragraphs before (none if that is a
+        neutral source such as the UN), else the article's lead speaker."""
         if not self.has_actors:
             return None
-        here = pick(doc.actors(sentence.index), near=figure.start)
+        here = pick(doc.actors(sentence.index), figure.start, self._clause_span(sentence, figure))
         if here is not None or self.actors.neutral_speaks(sentence.text, sentence.words):
             return here
         same = sorted((s for s in doc.sentences if s.paragraph == sentence.paragraph
@@ -242,6 +284,14 @@ class ClaimFinder:
         for mentions in (doc.actors(s.index) for s in same):
             if mentions:
                 return mentions[0]
+        for paragraph in (sentence.paragraph - 1, sentence.paragraph - 2):
+            before = [s for s in doc.sentences if s.paragraph == paragraph and not s.in_title]
+            for earlier in reversed(before):
+                speaking = [m for m in doc.actors(earlier.index) if m.speaks]
+                if speaking:
+                    return speaking[-1]
+                if self.actors.neutral_speaks(earlier.text, earlier.words):
+                    return None
         return doc.lead_actor()
 
     # --- kind ---------------------------------------------------------------------------------
@@ -313,11 +363,53 @@ def _has_window(sentence: Sentence) -> bool:
     return bool(sentence.memo["window"])
 
 
-def _nearest(mentions: list[Mention], figure: Figure) -> Mention:
+def _coordinated(chosen: Mention, mentions: list[Mention], text: str) -> bool:
+    """Whether the place is one of a pair or list ('in Turkey and Syria', 'Greece, Turkey and
+    Bulgaria'): a figure for the list as a whole is about none of them alone. ('Derna, Libya'
+    names one place.)"""
+    for other in mentions:
+        if other is chosen:
+            continue
+        lo, hi = (chosen, other) if chosen.end <= other.start else (other, chosen)
+        if lo.end <= hi.start and _AND_BETWEEN.fullmatch(text[lo.end:hi.start]):
+            return True
+    return False
+
+
+_AND_BETWEEN = re.compile(r"(?:['\u2019]s)?,?\s+(?:and|or|as\s+well\s+as)\s+(?:the\s+)?")
+# Words that tie a figure to the place after it ("30 in the town of X") cost nothing.
+_PLACE_LINK = frozenset(("in", "near", "at", "around", "outside", "across", "the", "town", "city",
+                         "village", "of", "province", "region", "district", "oblast"))
+
+
+def _nearest(mentions: list[Mention], figure: Figure, sentence: Sentence) -> Mention:
+    """The mention closest to the figure in words, a comma counting as three words (a figure
+    belongs with its own phrase: 'kills at least 157, many in remote X' is not about X)."""
+    tokens = sentence.tokens()
+    at, end = sentence.token_at(figure.start), sentence.token_at(max(figure.end - 1, 0))
+
     def distance(m: Mention) -> tuple[int, int]:
-        gap = figure.start - m.end if m.end <= figure.start else m.start - figure.end
-        return (max(gap, 0), 1 if m.start > figure.start else 0)
+        first, last = sentence.token_at(m.start), sentence.token_at(max(m.end - 1, 0))
+        lo, hi = (last, at) if last < at else (end, first)
+        between = [t for t in tokens[lo + 1:hi] if t not in _PLACE_LINK]
+        cost = len(between) + 3 * between.count(",") + between.count("and")  # a new conjunct
+        return (cost, 1 if m.start > figure.start else 0)
     return min(mentions, key=distance)
+
+
+# ", including 5,762 from X": a part of the figure before it, not the whole.
+_PART = re.compile(r",\s+(?:including|among\s+them|of\s+(?:them|whom|which))\b", re.IGNORECASE)
+
+
+def _outside_part(mentions: list[Mention], text: str, figure: Figure) -> list[Mention]:
+    """The mentions that can govern a figure: places named in an 'including ...' part after
+    it describe the part, not the whole ('8,000 evacuated, including 5,762 from X')."""
+    if not mentions or "," not in text:
+        return mentions
+    part = _PART.search(text, figure.end)
+    if part is None:
+        return mentions
+    return [m for m in mentions if m.start < part.start()]
 
 
 def _prior_report(sentence: Sentence, start: int) -> bool:

@@ -39,7 +39,7 @@ _DIGITS = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Number:
     """A cardinal read from text: `start`/`end` are character offsets, `words` if spelled out."""
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.claims.phrases import PhraseMatcher
-from worker.claims.vocabulary import COUNTRIES, first_words, words_of
+from worker.claims.phrases import PhraseMatcher, anchor_words
+from worker.claims.vocabulary import COUNTRIES, words_of
 from worker.watchlist import Watchlist
 
 # A mention after these words names an example, not the place the figure is about.
@@ -19,14 +19,24 @@ _LOCATIVE = re.compile(
     r"north-?eastern|north-?western|south-?eastern|south-?western|coastal|rural))*\s+$",
     re.IGNORECASE,
 )
-# "the city", "the coastal town": the last town mentioned, not the country.
+# "the city", "the coastal town", "the province": a place named before (see RegionIndex.refers_to).
 ANAPHORA = re.compile(
-    r"\bthe\s+(?:\w+\s+)?(?:city|town|village|port|settlement|municipality|province)(?:['\u2019]s)?"
-    r"(?!\w|\s+of\b)",
+    r"\bthe\s+(?:\w+\s+)?(?P<kind>city|town|village|port|settlement|municipality|province|region|"
+    r"oblast|state|county|district)(?:['\u2019]s)?(?!\w|\s+of\b)",
     re.IGNORECASE,
 )
+_TOWN_WORDS = frozenset(("city", "town", "village", "port", "settlement", "municipality"))
 
 
+_WHOLE_FRONT = re.compile(
+    r"\b(?i:along|across|on)\s+(?i:the\s+)?(?i:entire\s+|whole\s+)?(?i:front)(?:\s*-?\s*(?i:lines?))?+\b"
+    r"(?!\s+(?i:near|around|outside|at)\b|\s+(?i:in|of)\s+[A-Z])|\b(?i:on\s+all\s+fronts)\b")
+_HYPHEN_PAIR = re.compile(r"\b([A-Z][\w']+)-([A-Z][\w']+)\b")
+_MANY_WORDS = frozenset(("states", "countries", "provinces", "regions", "nations", "counties",
+                         "districts", "oblasts", "islands"))
+_MANY_PLACES = re.compile(r"\b(?:in|across|throughout)\s+(?:\w+\s+){0,2}(?:states|countries|provinces|"
+                          r"regions|nations|counties|districts|oblasts|islands)\b(?!\s+of\b)",
+                          re.IGNORECASE)
 _PLACE_TYPES = frozenset(("county", "province", "oblast", "district", "region", "prefecture",
                           "governorate", "municipality", "state", "island", "islands", "parish",
                           "city", "town", "village"))
@@ -41,13 +51,31 @@ _ATTRIBUTIVE = re.compile(
     re.IGNORECASE,
 )
 # A dateline opens an article: "LAHAINA, Hawaii (Wire) -" says where the reporter is.
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'/-]+(?:,\s*[\w. ]+)?\s*(?:\([^)]*\))?\s*[-\u2013\u2014]\s")
+_DATELINE = re.compile(
+    r"[A-Z][A-Z.'/ -]*[A-Z](?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?\s*(?:\([^)]*\))?\s*"
+    r"(?:[-\u2013\u2014]\s|(?=\s[A-Z]))")
 # Places the watchlist does not name, written as "X County", "the city of X".
 _OTHER_PLACE = re.compile(
     r"\b(?:[A-Z][\w'\u2019-]+\s+){1,3}(?:County|Province|Oblast|District|Region|Prefecture|"
-    r"Governorate|Municipality|State|Island|Islands|Parish)\b"
+    r"Governorate|Municipality|State|Island|Islands|Parish|county|province|oblast|district|"
+    r"region|prefecture|governorate|municipality)\b"
     r"|\b(?:city|town|village|province|district|region|county)\s+of\s+(?:[A-Z][\w'\u2019-]+\s?){1,3}"
 )
+
+
+# Between a place and a second one that only describes it: "Antakya, the capital of Hatay",
+# "X, a town in the Y region", "X, in northern Y", "X, near Y".
+_APPOSITION = re.compile(
+    r",\s+(?:(?:the|a|an)\s+)?(?:(?!(?:and|or|but|while|whereas|then)\b)[^\W\d][\w-]*\s+){0,3}?"
+    r"(?:of|in|near|on)\s+(?:the\s+)?"
+    r"(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
+    r"north-?eastern|north-?western|south-?eastern|south-?western)\s+)?$|,\s+$",
+    re.IGNORECASE)
+# What follows a describing place: the end of the aside ("..., about 900 ...") or "'s capital".
+_APPOSITION_END = re.compile(
+    r"(?:\s+(?:province|region|oblast|county|district|state))?\s*(?:[,.;)]|$)"
+    r"|['\u2019]s\s+(?:[\w-]+\s+){0,2}?(?:capital|city|town|village|port|seat)\b",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,8 +100,13 @@ class RegionIndex:
         self._foreign = PhraseMatcher((c for c in COUNTRIES if _key(c) not in watched),
                                       case_sensitive=True)
         self._parent = {r.name: r.within for r in watchlist.regions}
-        self._watched_first = first_words(self._by_name)
-        self._foreign_first = first_words(COUNTRIES)
+        self._names_of = {r.name: " ".join(r.names).casefold() for r in watchlist.regions}
+        self._watched_first = anchor_words(self._by_name)
+        self._places = set(self._by_name) | {_key(c) for c in COUNTRIES}
+        # names the watchlist writes with a capital: matched in any case ("KURSK", "Kursk
+        # region"), except all in lower case, which is how common words are written
+        self._capitalised = {_key(n) for r in watchlist.regions for n in r.names if n[:1].isupper()}
+        self._foreign_first = anchor_words(COUNTRIES)
 
     def root(self, region: str) -> str:
         seen = {region}
@@ -90,6 +123,20 @@ class RegionIndex:
             seen.add(region)
         return depth
 
+    def kind_names(self, region: str) -> str:
+        """The region's names run together, to read its kind from ('Hatay province')."""
+        return self._names_of.get(region, "")
+
+    def within(self, region: str, ancestor: str) -> bool:
+        """Whether `region` lies (at any depth) inside `ancestor`."""
+        seen = {region}
+        while (parent := self._parent.get(region)) and parent not in seen:
+            if parent == ancestor:
+                return True
+            region = parent
+            seen.add(region)
+        return False
+
     def is_local(self, region: str) -> bool:
         """A town or province inside another watched region."""
         return self._parent.get(region) is not None
@@ -105,12 +152,34 @@ class RegionIndex:
             found += self._other_places(text)
         if not self._foreign_first.isdisjoint(words):
             found += self._countries(text)
+        found += self._pairs(text, found)
+        if "," in text:
+            found = _describing(text, found)
+        if not _MANY_WORDS.isdisjoint(words):
+            # "across six states": a count for several regions, not for one
+            found += [Mention(m.start(), m.end(), None) for m in _MANY_PLACES.finditer(text)]
+        if "front" in words or "fronts" in words:
+            # "along the entire front": a count for the whole front, not for one region
+            found += [Mention(m.start(), m.end(), None) for m in _WHOLE_FRONT.finditer(text)]
         return sorted(found, key=lambda m: m.start)
+
+    def _pairs(self, text: str, found: list[Mention]) -> list[Mention]:
+        """'Turkey-Syria': two places joined by a hyphen name both, so neither alone."""
+        if "-" not in text:
+            return []
+        pairs = []
+        for m in _HYPHEN_PAIR.finditer(text):
+            left, right = m.group(1), m.group(2)
+            if any(_key(n) in self._places for n in (left, right)):
+                pairs.append(Mention(m.start(), m.end(), None))
+        return pairs
 
     def _watched_mentions(self, text: str) -> list[Mention]:
         found = []
         dateline = _DATELINE.match(text)
         for m in self._watched.finditer(text):
+            if m.group()[0].islower() and _key(m.group()) in self._capitalised:
+                continue  # "a van", "nice weather": a common word, not the place Van or Nice
             if not _EXAMPLE.search(text[max(0, m.start() - 40):m.start()]):
                 weak = bool(_ATTRIBUTIVE.match(text, m.end())) or bool(
                     dateline and m.end() <= dateline.end())
@@ -136,6 +205,31 @@ class RegionIndex:
         return found
 
 
+def _describing(text: str, found: list[Mention]) -> list[Mention]:
+    """A watched place in an aside about the watched place just before it ("In Antakya, the
+    capital of Hatay, ...") only says where that place is: the figure is about the first one,
+    so the second is weak. A bare ", Y" counts only with a 'capital'-like word after Y."""
+    found = sorted(found, key=lambda m: m.start)
+    out = list(found)
+    for n in range(1, len(found)):
+        first, second = found[n - 1], found[n]
+        if first.region is None or second.region is None or first.weak:
+            continue
+        gap = _APPOSITION.fullmatch(text, first.end, second.start)
+        end = _APPOSITION_END.match(text, second.end)
+        if gap is None or end is None:
+            continue
+        if gap.group().strip() == "," and end.group()[:1] not in ("'", "\u2019"):
+            continue  # "Derna, Libya" names one place, not an aside
+        out[n] = Mention(second.start, second.end, second.region, second.blocks, weak=True)
+    return out
+
+
 def _key(name: str) -> str:
     """A name as looked up: case and runs of spaces do not matter."""
     return " ".join(name.split()).casefold()
+
+
+def town_word(kind: str) -> bool:
+    """'the city', 'the town': a word for a town rather than a province or region."""
+    return kind.lower() in _TOWN_WORDS

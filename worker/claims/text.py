@@ -21,7 +21,7 @@ _PARAGRAPHS = re.compile(r"[^\n]+")
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['\u2019][^\W\d_]+)*|\S", re.UNICODE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     """One sentence: its text, where it is, and (filled in lazily) its tokens."""
 
@@ -67,10 +67,6 @@ class Sentence:
         self.tokens()
         return bisect_left(self._starts, offset)
 
-    def token_start(self, index: int) -> int:
-        self.tokens()
-        return self._starts[index]
-
 
 def split_sentences(paragraph: str) -> list[str]:
     """Sentences of one paragraph; abbreviations such as 'Aug.' or 'U.S.' do not end one."""
@@ -85,7 +81,7 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", text[:dot])
+    word = re.search(r"([\w.]+)$", text[max(0, dot - 24):dot])
     if word is None:
         return False
     token = word.group(1).lower()
@@ -97,7 +93,13 @@ def split_article(title: str, text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     if title.strip():
         sentences.append(Sentence(title.strip(), 0, 0, in_title=True))
-    for number, match in enumerate(_PARAGRAPHS.finditer(text), start=1):
+    headline = " ".join(title.split()).casefold()
+    number = 0
+    for match in _PARAGRAPHS.finditer(text):
+        line = " ".join(match.group().split())
+        if not line or (number == 0 and headline and line.casefold() == headline):
+            continue  # blank, or the headline repeated as the first line of the page's text
+        number += 1
         for piece in split_sentences(match.group()):
             sentences.append(Sentence(piece, number, len(sentences)))
     return sentences

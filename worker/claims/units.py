@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SQ = r"(?:sq\.?|square)\s*"
 _KM = r"(?:km|kms|kilomet(?:er|re)s?)"
@@ -47,6 +48,7 @@ class Unit:
     end: int        # offset just after the unit in the sentence
 
 
+@lru_cache(maxsize=512)
 def unit_after(text: str, pos: int) -> Unit | None:
     """The area or length unit starting at `pos` (after optional spaces or a hyphen), if any."""
     match = _UNIT.match(text, pos)

@@ -32,12 +32,6 @@ def words_of(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(text.casefold()))
 
 
-def first_words(phrases: Iterable[str]) -> frozenset[str]:
-    """The first word of each phrase, as `words_of` splits words: a phrase can only match a
-    text whose words include its first word."""
-    return frozenset(found[0] for p in phrases if (found := _WORD.findall(p.casefold())))
-
-
 def _trie(words: list[str]) -> str:
     """A regex for the sorted `words`, longest match first at every branch."""
     tree: dict[str, Any] = {}
@@ -79,7 +73,11 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "displaced": ("displaced", "displacing", "evacuated", "evacuating", "evacuees", "homeless",
                   "in shelters", "in evacuation centres", "in evacuation centers", "shelters",
                   "fled", "fled their homes", "forced from their homes", "forced to flee",
-                  "left without shelter", "refugees", "relocated"),
+                  "left without shelter", "refugees", "relocated", "lost their homes",
+                  "evacuation of", "evacuations of", "displacement of", "uprooted",
+                  # before "taken" (a capture cue) matches on its own: "have taken refuge"
+                  "taken refuge", "took refuge", "taking refuge", "sought refuge",
+                  "sought shelter", "taken shelter", "took shelter"),
     "rescued": ("rescued", "pulled alive", "pulled out alive", "saved", "pulled from the rubble",
                 "pulled from rubble", "airlifted to safety", "brought to safety"),
 }
@@ -97,6 +95,8 @@ NEUTRAL_SOURCES = (
     "monitoring group", "observatory", "World Food Programme", "WFP", "OSCE", "IAEA",
     "Reuters", "Associated Press", "AFP", "witnesses", "analysts", "researchers",
 )
+# Cues that count soldiers lost, killed and wounded together: "Russia lost 1,200 troops".
+LOSSES = ("lost", "losses", "loss of", "lose", "losing")
 # Cues that only count people when the counted noun is a soldier ("captured 102 soldiers").
 CAPTURE = ("captured", "taken prisoner", "took prisoner", "taken captive", "detained", "seized",
            "taken", "took")
@@ -116,6 +116,7 @@ METRIC_NOUNS: dict[str, tuple[str, ...]] = {
     "displaced": ("evacuees", "refugees"),
 }
 PERSON_NOUNS = frozenset((
+    "times",  # "attacked 45 times": counted as attacks when an attack verb comes before
     "people", "persons", "person", "civilians", "civilian", "residents", "inhabitants",
     "children", "adults", "women", "men", "individuals", "victims", "others", "citizens",
     "migrants", "tourists", "passengers", "students", "patients", "miners", "workers",
@@ -124,6 +125,7 @@ PERSON_NOUNS = frozenset((
     "crew", "crewmen", "hikers", "climbers", "pilgrims", "survivors", "infants", "babies",
     "journalists", "officers", "policemen", "firefighters", "holidaymakers", "homeowners",
     "family members", "relatives", "farmers", "protesters", "detainees", "hostages",
+    "visitors", "guests", "locals", "evacuees", "foreigners", "nationals", "citizens",
 ))
 SOLDIER_NOUNS = frozenset(("soldiers", "soldier", "servicemen", "troops", "fighters", "militants",
                            "personnel", "marines", "conscripts", "occupiers", "mercenaries"))
@@ -137,7 +139,8 @@ MODIFIERS = frozenset((
 # Verbs and nouns that make a count of damaged things or an area a claim.
 DAMAGE = ("destroyed", "damaged", "collapsed", "flattened", "razed", "affected", "submerged",
           "flooded", "swept away", "washed away", "leveled", "levelled", "demolished", "burned",
-          "burnt", "gutted", "reduced to rubble", "wrecked", "destroying", "damaging", "toppled")
+          "burnt", "gutted", "reduced to rubble", "wrecked", "destroying", "damaging", "toppled",
+          "lost", "burned down", "burnt down", "levelled", "torn apart")
 CONTROL_EVENT = ("seized", "seize", "seizing", "captured", "capture", "capturing", "took", "taken",
                  "take", "liberated", "liberate", "liberating", "gained", "gaining",
                  "took control", "taken control", "gained control", "took under control",
@@ -147,7 +150,11 @@ CONTROL_STATE = ("control", "controls", "controlled", "controlling", "under cont
                  "under our control", "in control", "hold", "holds", "held", "occupy", "occupies")
 AREA_EVENT = ("burned", "burnt", "burning", "scorched", "charred", "consumed", "flooded",
               "inundated", "submerged", "under water", "underwater", "engulfed", "blackened",
-              "destroyed", "ravaged", "swept", "torched", "affected", "covered by water")
+              "destroyed", "ravaged", "swept", "torched", "affected", "covered by water",
+              # the hazard itself: "the fire has grown to 20,000 acres"
+              "fire", "fires", "wildfire", "wildfires", "blaze", "blazes", "flames", "inferno",
+              "bushfire", "bushfires", "flood", "floods", "flooding", "floodwaters",
+              "floodwater")
 ADVANCE = ("advanced", "advance", "advances", "advancing", "pushed", "pushing", "penetrated",
            "progressed", "moved forward", "deep", "gained ground", "broke through", "pushed back",
            "pushed forward", "moved", "retreated", "withdrew")
@@ -190,7 +197,8 @@ DAY_WINDOW = ("over the past day", "over the last day", "in the past day", "in t
               "overnight", "the day before", "yesterday", "today", "per day",
               "in a single day", "in one day", "since midnight", "this morning", "last night",
               "over the past week", "in the past week", "this week", "within a day")
-TOTAL_CUES = ("in total", "a total of", "total of", "so far", "to date", "altogether", "overall",
+TOTAL_CUES = ("in total", "a total of", "total of", "the total", "bringing the total",
+              "bringing its total", "tally", "so far", "to date", "altogether", "overall",
               "in all", "cumulative", "since the beginning of the operation",
               "since the start of the operation", "since the beginning of the offensive",
               "since the start of the offensive", "since the beginning of the incursion",
