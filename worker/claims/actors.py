@@ -19,6 +19,10 @@ _PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|near)\s+$",
 # After an inverted speaker the clause ends: "..., said Ukraine's General Staff."
 _ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d](?:\s|$)|$)")
 _TITLES_ONLY = re.compile(r"\s*(?:the\s+|by\s+)?(?:[A-Z][\w.-]*\s+){0,3}")
+# What a side's weapons or troops do to others: "Russian shelling killed 3", "Redland's drones".
+_HARM_BY = (r"(?:['\u2019]s)?\s+(?:[\w-]+\s+){0,2}?(?i:shelling|shells|strikes?|airstrikes?|"
+            r"air\s+strikes?|attacks?|missiles?|drones?|bombing|bombardment|raids?|rockets?|"
+            r"artillery|forces|troops|fire|gunfire)\b")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,16 @@ class ActorIndex:
         self._neutral = PhraseMatcher(NEUTRAL_SOURCES, case_sensitive=True)
         self._first = anchor_words(self._by_name)
         self._neutral_first = anchor_words(NEUTRAL_SOURCES)
+        self._adjectives = _adjectives(watchlist)
+        self._harm = re.compile(r"\b(" + "|".join(map(re.escape, sorted(self._adjectives)))
+                                + ")" + _HARM_BY) if self._adjectives else None
+
+    def agents(self, text: str) -> dict[int, str]:
+        """Actors whose weapons or troops the text names as doing harm ('Russian shelling'),
+        by where the name starts."""
+        if self._harm is None:
+            return {}
+        return {m.start(): self._adjectives[m.group(1)] for m in self._harm.finditer(text)}
 
     def neutral_speaks(self, text: str, words: frozenset[str]) -> bool:
         """Whether a source that is no side ('the United Nations said') gives the figures."""
@@ -59,6 +73,19 @@ class ActorIndex:
         speech = _speech(text) if found else []
         return [ActorMention(m.start(), m.end(), self._by_name[_key(m.group())], m.group(),
                              _speaks(text, m.start(), m.end(), speech)) for m in found]
+
+
+def _adjectives(watchlist: Watchlist) -> dict[str, str]:
+    """The words that name each actor as an adjective: its name, and the first word of an alias
+    that shares the name's stem ('Russian' from 'Russian officials' for Russia)."""
+    found: dict[str, str] = {}
+    for actor in watchlist.actors:
+        found[actor.name] = actor.name
+        for name in actor.names:
+            first = name.split()[0]
+            if len(name.split()) > 1 and first[:4].casefold() == actor.name[:4].casefold():
+                found.setdefault(first, actor.name)
+    return found
 
 
 def _speech(text: str) -> list[tuple[int, int, str]]:

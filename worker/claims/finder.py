@@ -12,19 +12,16 @@ from worker.claims.actors import ActorIndex, ActorMention, pick
 from worker.claims.cues import Cue, CueIndex, Reading, elliptical
 from worker.claims.dates import looks_back, report_date
 from worker.claims.figures import Figure, read_figures, strip_qualifier
-from worker.claims.model import PRECISION_RANK, Claim, Kind
+from worker.claims.kinds import KindReader
+from worker.claims.model import PRECISION_RANK, Claim
 from worker.claims.numbers import NUMBER_WORDS
 from worker.claims.phrases import PhraseMatcher
+from worker.claims.placement import coordinated, nearest, outside_part
 from worker.claims.regions import ANAPHORA, Mention, RegionIndex, town_word
 from worker.claims.text import Sentence, split_article
 from worker.claims.vocabulary import (
-    DAY_WINDOW,
     FORECAST,
-    INCREMENT,
     PRIOR_REPORT,
-    SPEECH,
-    TOTAL_CUES,
-    phrase_pattern,
 )
 from worker.metrics import WHOLE_UNITS
 from worker.watchlist import Watchlist
@@ -36,23 +33,14 @@ _NUMBER_STEMS = ("one", "two", "thr", "thir", "fif", "four", "five", "six", "sev
                  "million", "billion", "zero")
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|while|but|whereas)\b|\s(?:while|whereas|but)\s",
                            re.IGNORECASE)
-_DAY_WINDOW = PhraseMatcher(DAY_WINDOW)
-_TOTAL = PhraseMatcher(TOTAL_CUES)
 _PRIOR = PhraseMatcher(PRIOR_REPORT)
-_TOTAL_FIRST = _TOTAL.anchors
 _PRIOR_FIRST = _PRIOR.anchors
-_WINDOW_FIRST = _DAY_WINDOW.anchors
 _FORECAST_WORDS = frozenset((
     "expected", "projected", "forecast", "predicted", "likely", "set", "feared", "estimated",
     "poised", "going", "will", "could", "may", "might", "would", "should", "can", "thinks",
     "fears", "predicts", "projects", "forecasts", "warns", "warned"))
-_INCREMENT = frozenset(" ".join(p.split()) for p in INCREMENT)
-_MORE_AFTER = re.compile(r"\s+more\b", re.IGNORECASE)
-_SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\S+){0,4}\s*$",
-                            re.IGNORECASE)
-_ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
-# Metrics that only grow by events in the field: an increment is always a delta.
-_TERRITORY = frozenset(("area_km2", "settlements", "advance_km"))
+# Counts of harm done to people and homes (whose claimant is not the side that did it).
+_HARM = frozenset(("killed", "injured", "casualties", "missing", "displaced", "buildings"))
 
 
 @dataclass
@@ -116,6 +104,7 @@ class ClaimFinder:
         self.regions = RegionIndex(watchlist)
         self.actors = ActorIndex(watchlist)
         self.cues = CueIndex(watchlist)
+        self.kinds = KindReader(self.cues)
         self.units = watchlist.metric_units
         self.has_actors = bool(watchlist.actors)
 
@@ -190,14 +179,14 @@ class ClaimFinder:
         region = self._region(doc, sentence, figure)
         if region is None:
             return None
-        actor = self._actor(doc, sentence, figure)
+        actor = self._actor(doc, sentence, figure, metric)
         as_of = report_date(sentence.text, doc.published, figure.start, sentence.words)
         restated = (as_of is not None or _prior_report(sentence, figure.start)
                     or looks_back(sentence.text, doc.published))
         return Claim(
             region=region, metric=metric, value=round(figure.value, 3), unit=unit,
             qualifier=figure.qualifier,  # type: ignore[arg-type]
-            kind=self._kind(doc, sentence, figure, reading, earlier),
+            kind=self.kinds.kind(doc.sentences, sentence, figure, reading, earlier),
             actor=actor.actor if actor else None, sentence=sentence.text,
             claimant=actor.words if actor else None, as_of=as_of, restated=restated,
             forecast=_forecast(sentence, figure.start), in_title=sentence.in_title,
@@ -205,7 +194,7 @@ class ClaimFinder:
 
     # --- region -------------------------------------------------------------------------------
     def _region(self, doc: _Document, sentence: Sentence, figure: Figure) -> str | None:
-        mentions = _outside_part(doc.regions(sentence.index), sentence.text, figure)
+        mentions = outside_part(doc.regions(sentence.index), sentence.text, figure)
         strong = [m for m in mentions if not m.weak]
         breaks = self._breaks(sentence)
         clause = bisect_right(breaks, figure.start)
@@ -213,12 +202,12 @@ class ClaimFinder:
             near = [m for m in pool if bisect_right(breaks, m.start) == clause
                     and (m.region or m.blocks)]
             if near:
-                chosen = _nearest(near, figure, sentence)
-                return None if _coordinated(chosen, mentions, sentence.text) else chosen.region
+                chosen = nearest(near, figure, sentence)
+                return None if coordinated(chosen, mentions, sentence.text) else chosen.region
         for pool in (strong, mentions):
             watched = [m for m in pool if m.region]
             if watched:
-                return _nearest(watched, figure, sentence).region
+                return nearest(watched, figure, sentence).region
         if any(m.blocks for m in mentions):
             return None
         anaphora = ANAPHORA.search(sentence.text)
@@ -266,15 +255,25 @@ class ClaimFinder:
         return None
 
     # --- actor --------------------------------------------------------------------------------
-    def _actor(self, doc: _Document, sentence: Sentence, figure: Figure) -> ActorMention | None:
-        """Who makes the claim: an actor named in the sentence (a speaker first), else in its
-        paragraph, else the speaker of one of the two paragraphs before (none if that is a
-        neutral source such as the UN), else the article's lead speaker."""
+    def _actor(self, doc: _Document, sentence: Sentence, figure: Figure,
+               metric: str) -> ActorMention | None:
+        """Who makes the claim: an actor named in the sentence (a speaker first), else one from
+        the context, unless that is the side the sentence says did the harm counted ('Russian
+        shelling killed 3': a side does not report the toll of its own strikes)."""
         if not self.has_actors:
             return None
-        here = pick(doc.actors(sentence.index), figure.start, self._clause_span(sentence, figure))
+        agents = self.actors.agents(sentence.text) if metric in _HARM else {}
+        named = [m for m in doc.actors(sentence.index) if m.speaks or m.start not in agents]
+        here = pick(named, figure.start, self._clause_span(sentence, figure))
         if here is not None or self.actors.neutral_speaks(sentence.text, sentence.words):
             return here
+        found = self._context_actor(doc, sentence)
+        return None if found is not None and found.actor in agents.values() else found
+
+    def _context_actor(self, doc: _Document, sentence: Sentence) -> ActorMention | None:
+        """An actor named in the sentence's paragraph, else the speaker of one of the two
+        paragraphs before (none if that is a neutral source such as the UN), else the article's
+        lead speaker."""
         same = sorted((s for s in doc.sentences if s.paragraph == sentence.paragraph
                        and s.index != sentence.index), key=lambda s: abs(s.index - sentence.index))
         for mentions in (doc.actors(s.index) for s in same):
@@ -293,124 +292,6 @@ class ClaimFinder:
                 if self.actors.neutral_speaks(earlier.text, earlier.words):
                     return None
         return doc.lead_actor()
-
-    # --- kind ---------------------------------------------------------------------------------
-    def _kind(self, doc: _Document, sentence: Sentence, figure: Figure, reading: Reading,
-              earlier: list[Claim]) -> Kind:
-        metric, text = reading.metric, sentence.text
-        if metric == "attacks":
-            return "delta"
-        before = strip_qualifier(text[max(0, figure.start - 80):figure.start])
-        # "another 40 km²" adds to territory; "a further 800 missing" after a death toll is
-        # another count, unless the same count was given just before
-        increment = _ends_with(before, _INCREMENT) or _MORE_AFTER.match(text, figure.end)
-        if increment and (metric in _TERRITORY or any(
-                c.metric == metric and _same_paragraph(doc, c, sentence) for c in earlier)):
-            return "delta"
-        if not _TOTAL_FIRST.isdisjoint(sentence.words) and _TOTAL.search(text):
-            return "total"
-        state = self._is_state(sentence, figure)
-        if _has_window(sentence) and not state:
-            return "delta"
-        if metric == "advance_km" and "advanc" in before.lower() and _ADVANCE_VERB.search(before):
-            return "delta"
-        if metric in _TERRITORY and not state and self._window_before(doc, sentence):
-            return "delta"
-        return "total"
-
-    def _is_state(self, sentence: Sentence, figure: Figure) -> bool:
-        """Whether the nearest control word says what is held ('now control 82'), not taken."""
-        controls = sentence.memo.get("controls")
-        if controls is None:
-            controls = sentence.memo["controls"] = self.cues.control_cues(sentence)
-        if not controls:
-            return False
-        at = sentence.token_at(figure.start)
-        nearest = min(controls, key=lambda c: min(abs(c.first - at), abs(c.last - at)))
-        return nearest.metric == "state"
-
-    def _window_before(self, doc: _Document, sentence: Sentence) -> bool:
-        """A day window opened by an earlier sentence of the paragraph ('Over the past day, ...')."""
-        for i in range(sentence.index - 1, -1, -1):
-            previous = doc.sentences[i]
-            if previous.paragraph != sentence.paragraph:
-                return False
-            if _has_window(previous):
-                return True
-        return False
-
-
-def _ends_with(text: str, phrases: frozenset[str]) -> bool:
-    """Whether the last one to three words of `text` are one of `phrases`."""
-    words = text.lower().split()[-3:]
-    return any(" ".join(words[-n:]) in phrases for n in (1, 2, 3) if len(words) >= n)
-
-
-def _same_paragraph(doc: _Document, claim: Claim, sentence: Sentence) -> bool:
-    return any(s.text == claim.sentence and s.paragraph == sentence.paragraph
-               for s in doc.sentences)
-
-
-def _has_window(sentence: Sentence) -> bool:
-    """A one-day window that dates the event, not the speaking ('said on TV today' is not)."""
-    if _WINDOW_FIRST.isdisjoint(sentence.words):
-        return False
-    if "window" not in sentence.memo:
-        text = sentence.text
-        sentence.memo["window"] = any(
-            not _SPEECH_BEFORE.search(text[max(0, m.start() - 80):m.start()])
-            for m in _DAY_WINDOW.finditer(text))
-    return bool(sentence.memo["window"])
-
-
-def _coordinated(chosen: Mention, mentions: list[Mention], text: str) -> bool:
-    """Whether the place is one of a pair or list ('in Turkey and Syria', 'Greece, Turkey and
-    Bulgaria'): a figure for the list as a whole is about none of them alone. ('Derna, Libya'
-    names one place.)"""
-    for other in mentions:
-        if other is chosen:
-            continue
-        lo, hi = (chosen, other) if chosen.end <= other.start else (other, chosen)
-        if lo.end <= hi.start and _AND_BETWEEN.fullmatch(text[lo.end:hi.start]):
-            return True
-    return False
-
-
-_AND_BETWEEN = re.compile(r"(?:['\u2019]s)?,?\s+(?:and|or|as\s+well\s+as)\s+(?:the\s+)?")
-# Words that tie a figure to the place after it ("30 in the town of X") cost nothing.
-_PLACE_LINK = frozenset(("in", "near", "at", "around", "outside", "across", "the", "town", "city",
-                         "village", "of", "province", "region", "district", "oblast"))
-
-
-def _nearest(mentions: list[Mention], figure: Figure, sentence: Sentence) -> Mention:
-    """The mention closest to the figure in words, a comma counting as three words (a figure
-    belongs with its own phrase: 'kills at least 157, many in remote X' is not about X)."""
-    tokens = sentence.tokens()
-    at, end = sentence.token_at(figure.start), sentence.token_at(max(figure.end - 1, 0))
-
-    def distance(m: Mention) -> tuple[int, int]:
-        first, last = sentence.token_at(m.start), sentence.token_at(max(m.end - 1, 0))
-        lo, hi = (last, at) if last < at else (end, first)
-        between = [t for t in tokens[lo + 1:hi] if t not in _PLACE_LINK]
-        cost = len(between) + 3 * between.count(",") + between.count("and")  # a new conjunct
-        return (cost, 1 if m.start > figure.start else 0)
-    return min(mentions, key=distance)
-
-
-# ", including 5,762 from X": a part of the figure before it, not the whole.
-_PART = re.compile(r",\s+(?:including|among\s+them|of\s+(?:them|whom|which))\b", re.IGNORECASE)
-
-
-def _outside_part(mentions: list[Mention], text: str, figure: Figure) -> list[Mention]:
-    """The mentions that can govern a figure: places named in an 'including ...' part after
-    it describe the part, not the whole ('8,000 evacuated, including 5,762 from X')."""
-    if not mentions or "," not in text:
-        return mentions
-    part = _PART.search(text, figure.end)
-    if part is None:
-        return mentions
-    return [m for m in mentions if m.start < part.start()]
-
 
 def _prior_report(sentence: Sentence, start: int) -> bool:
     if _PRIOR_FIRST.isdisjoint(sentence.words):
