@@ -47,13 +47,15 @@ class ActorIndex:
         self._first = anchor_words(self._by_name)
         self._neutral_first = anchor_words(NEUTRAL_SOURCES)
         self._adjectives = _adjectives(watchlist)
+        self._adjective_words = frozenset(w.casefold().split("'")[0].split("\u2019")[0]
+                                          for w in self._adjectives)
         self._harm = re.compile(r"\b(" + "|".join(map(re.escape, sorted(self._adjectives)))
                                 + ")" + _HARM_BY) if self._adjectives else None
 
-    def agents(self, text: str) -> dict[int, str]:
-        """Actors whose weapons or troops the text names as doing harm ('Russian shelling'),
-        by where the name starts."""
-        if self._harm is None:
+    def agents(self, text: str, words: frozenset[str]) -> dict[int, str]:
+        """Actors whose weapons or troops the text (whose words are `words`) names as doing
+        harm ('Russian shelling'), by where the name starts."""
+        if self._harm is None or self._adjective_words.isdisjoint(words):
             return {}
         return {m.start(): self._adjectives[m.group(1)] for m in self._harm.finditer(text)}
 

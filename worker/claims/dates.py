@@ -35,20 +35,24 @@ _ATTACHED = re.compile(
 )
 
 
-# A strike, not a disaster: one of many events whose victims are counted day by day.
-_STRIKE = re.compile(r"\b(?:shelling|shells?|strikes?|airstrikes?|attacks?|missiles?|drones?|"
-                     r"bombings?|bombardments?|raids?|rockets?|artillery|gunfire)\b", re.IGNORECASE)
 # Words that make a count a standing toll, whatever day it is told on.
 _TOLL = re.compile(r"\b(?:toll|tally|total|rose|risen|climbed|since|so\s+far|to\s+date|overall|"
                    r"in\s+all|altogether)\b", re.IGNORECASE)
 
 
-def dated_strike(text: str, end: int) -> bool:
+# A strike, not a disaster: one of many events whose victims are counted day by day.
+_STRIKE_WORDS = frozenset((
+    "shelling", "shell", "shells", "strike", "strikes", "airstrike", "airstrikes", "attack",
+    "attacks", "missile", "missiles", "drone", "drones", "bombing", "bombings", "bombardment",
+    "bombardments", "raid", "raids", "rocket", "rockets", "artillery", "gunfire"))
+
+
+def dated_strike(text: str, end: int, words: frozenset[str]) -> bool:
     """Whether the text counts the victims of a strike on a named day ('shelling killed 3 ... on
     Thursday', 'wounded 15 in a strike on May 2'): a count over that day, not a standing toll.
     A day the report is given on ('said on Thursday') does not date the strike, and a toll
     word up to the figure (ending at `end`) makes it a toll ('raising the death toll to 40')."""
-    if not _STRIKE.search(text) or _TOLL.search(text, 0, end):
+    if _STRIKE_WORDS.isdisjoint(words) or _TOLL.search(text, 0, end):
         return False
     days = [*_WEEKDAY.finditer(text), *_MONTH_DAY.finditer(text)]
     return any(not _ATTACHED.search(text[max(0, m.start() - 60):m.start()]) for m in days)

@@ -194,7 +194,7 @@ class ClaimFinder:
 
     # --- region -------------------------------------------------------------------------------
     def _region(self, doc: _Document, sentence: Sentence, figure: Figure) -> str | None:
-        mentions = outside_part(doc.regions(sentence.index), sentence.text, figure)
+        mentions = outside_part(doc.regions(sentence.index), sentence, figure)
         strong = [m for m in mentions if not m.weak]
         breaks = self._breaks(sentence)
         clause = bisect_right(breaks, figure.start)
@@ -262,12 +262,18 @@ class ClaimFinder:
         shelling killed 3': a side does not report the toll of its own strikes)."""
         if not self.has_actors:
             return None
-        agents = self.actors.agents(sentence.text) if metric in _HARM else {}
+        agents: dict[int, str] = {}
+        if metric in _HARM:
+            if "agents" not in sentence.memo:
+                sentence.memo["agents"] = self.actors.agents(sentence.text, sentence.words)
+            agents = sentence.memo["agents"]
         named = [m for m in doc.actors(sentence.index) if m.speaks or m.start not in agents]
         here = pick(named, figure.start, self._clause_span(sentence, figure))
         if here is not None or self.actors.neutral_speaks(sentence.text, sentence.words):
             return here
-        found = self._context_actor(doc, sentence)
+        if "context" not in sentence.memo:  # the same for every figure of the sentence
+            sentence.memo["context"] = self._context_actor(doc, sentence)
+        found: ActorMention | None = sentence.memo["context"]
         return None if found is not None and found.actor in agents.values() else found
 
     def _context_actor(self, doc: _Document, sentence: Sentence) -> ActorMention | None:

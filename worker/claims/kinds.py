@@ -48,7 +48,7 @@ class KindReader:
             return "delta"
         if not _TOTAL_FIRST.isdisjoint(sentence.words) and _TOTAL.search(text):
             return "total"
-        if metric in _VICTIMS and dated_strike(text, figure.end):
+        if metric in _VICTIMS and dated_strike(text, figure.end, sentence.words):
             return "delta"
         state = self._is_state(sentence, figure)
         if _has_window(sentence) and not state:

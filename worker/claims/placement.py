@@ -45,15 +45,16 @@ def nearest(mentions: list[Mention], figure: Figure, sentence: Sentence) -> Ment
 
 
 # ", including 5,762 from X": a part of the figure before it, not the whole.
+_PART_WORDS = frozenset(("including", "among", "them", "whom", "which"))
 _PART = re.compile(r",\s+(?:including|among\s+them|of\s+(?:them|whom|which))\b", re.IGNORECASE)
 
 
-def outside_part(mentions: list[Mention], text: str, figure: Figure) -> list[Mention]:
+def outside_part(mentions: list[Mention], sentence: Sentence, figure: Figure) -> list[Mention]:
     """The mentions that can govern a figure: places named in an 'including ...' part after
     it describe the part, not the whole ('8,000 evacuated, including 5,762 from X')."""
-    if not mentions or "," not in text:
+    if not mentions or _PART_WORDS.isdisjoint(sentence.words):
         return mentions
-    part = _PART.search(text, figure.end)
+    part = _PART.search(sentence.text, figure.end)
     if part is None:
         return mentions
     return [m for m in mentions if m.start < part.start()]

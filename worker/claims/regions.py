@@ -153,7 +153,7 @@ class RegionIndex:
         if not self._foreign_first.isdisjoint(words):
             found += self._countries(text)
         found += self._pairs(text, found)
-        if "," in text:
+        if len(found) > 1 and "," in text:
             found = _describing(text, found)
         if not _MANY_WORDS.isdisjoint(words):
             # "across six states": a count for several regions, not for one
