@@ -82,14 +82,15 @@ def test_a_feed_held_by_another_worker_is_not_polled(
 
 def test_the_sweep_finds_items_left_pending(make_watchlist: Callable[..., Watchlist], engine: Engine) -> None:
     ctx = make_context(make_watchlist(), engine)
-    long_ago = utcnow() - jobs.SWEEP_AFTER - timedelta(seconds=1)
+    idle_since = utcnow() - timedelta(minutes=30)
+    long_ago = idle_since - timedelta(seconds=1)
     with session_scope(engine) as session:
         session.add_all([ItemRecord(key="old", source="seeds", found_at=long_ago),
                          ItemRecord(key="new", source="seeds", found_at=utcnow()),
                          ItemRecord(key="done", source="seeds", status="done", found_at=long_ago)])
     with session_scope(engine) as session:
         old = session.exec(select(ItemRecord).where(ItemRecord.key == "old")).one()
-    assert jobs.stale_items(ctx, utcnow()) == [old.id]
+    assert jobs.stale_items(ctx, idle_since) == [old.id]
 
 
 def test_two_workers_starting_one_series_at_once_make_one_series(postgres_url: str) -> None:

@@ -20,7 +20,6 @@ from worker.watchlist import Feed
 log = logging.getLogger(__name__)
 
 POLL_TIME_LIMIT = 90  # seconds; the feed's lease outlives a poll killed at this limit
-SWEEP_AFTER = timedelta(minutes=5)  # an item pending this long has lost its message (or failed)
 SEEDS = "seeds"  # the source name of seed-file items
 
 
@@ -74,8 +73,8 @@ def process_item(ctx: pipeline.Context, item_id: int) -> None:
         log.info("item %s: %d claim(s), %d change(s)", item_id, len(outcome.claims), len(outcome.changes))
 
 
-def stale_items(ctx: pipeline.Context, now: datetime) -> list[int]:
-    """Pending items nobody touched for SWEEP_AFTER: their message was lost, or they failed."""
+def stale_items(ctx: pipeline.Context, idle_since: datetime) -> list[int]:
+    """Pending items nobody touched since `idle_since`: their message was lost, or they failed."""
     with read_scope(ctx.engine) as session:
         return store.pending_item_ids(session, max_attempts=pipeline.MAX_ITEM_ATTEMPTS,
-                                      idle_since=now - SWEEP_AFTER)
+                                      idle_since=idle_since)

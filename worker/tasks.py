@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from celery import chain
@@ -18,6 +19,7 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from worker import jobs, pipeline
 from worker.celery_app import app, runtime
 from worker.db import utcnow
+from worker.settings import load_settings
 
 RETRY: dict[str, Any] = {
     "bind": True,
@@ -76,7 +78,10 @@ def deliver(self: Any) -> int:
 @task(soft_time_limit=60, time_limit=90)
 def sweep(self: Any) -> int:
     """Send again what a lost message left pending: idle items, then whatever alerts are due."""
-    item_ids = jobs.stale_items(runtime.context(), utcnow())
+    # Waiting as long as Redis waits before it puts back a message a lost worker held: an item
+    # still pending then has no message left, while a long backlog is not sent a second time.
+    idle_since = utcnow() - timedelta(seconds=load_settings().visibility_timeout)
+    item_ids = jobs.stale_items(runtime.context(), idle_since)
     _send_items(item_ids)
     if not item_ids:
         deliver.delay()

@@ -57,6 +57,9 @@ _ATTACK_VERB = re.compile(r"\b(?:attacked|shelled|struck|hit|targeted|bombed|bom
 _AUXILIARIES = frozenset(("had", "have", "has", "were", "was", "are", "is", "will", "would",
                           "could", "may", "might", "remain", "remained"))
 _OF_THEM = re.compile(r"\s+of\s+(?:them|whom|which|those|these)\b", re.IGNORECASE)
+_GROUP = frozenset(("those", "them", "whom", "these"))
+# "8 metres deep": a depth of debris or water, not an advance (which is counted in km).
+_METRES_DEEP = re.compile(r"\s*(?:m|metres|meters|metre|meter)\s+(?:deep|thick)\b", re.IGNORECASE)
 _TOTAL_TO = re.compile(r"\b(?:total|tally|toll|count|number)\b[^.;]*\bto\s+$", re.IGNORECASE)
 
 
@@ -100,7 +103,7 @@ class CueIndex:
         self._custom_length = PhraseMatcher(length) if length else None
         # a sentence is read in depth only if it has one of these words (and a number)
         self.first = anchor_words([
-            *self._predicate_of, *self._noun_of, *CAPTURE, *DAMAGE, *CONTROL_EVENT,
+            *self._predicate_of, *self._noun_of, *self._agent_of, *CAPTURE, *DAMAGE, *CONTROL_EVENT,
             *CONTROL_STATE, *AREA_EVENT, *ADVANCE, *area, *length, *LOSSES, "times",
             "attacked", "shelled", "struck", "targeted", "bombed", "bombarded", "stormed",
             "km", "kilometers", "kilometres", "miles", "hectares", "acres", "metres", "meters",
@@ -165,7 +168,8 @@ class CueIndex:
             if custom:
                 return custom
             return "area_km2" if self._area.search(text) else None
-        if self._distance.match(text, figure.end) or self._quake.search(text):
+        if (self._distance.match(text, figure.end) or self._quake.search(text)
+                or _METRES_DEEP.match(text, figure.num_end)):
             return None
         custom = self._custom_match(self._custom_length, text)
         if custom:
@@ -283,10 +287,14 @@ class CueIndex:
                 if close is not None and tokens[close] == ",":
                     aside, j, last = True, close + 1, min(close + 9, len(tokens))
                     continue
+            if tokens[j] == "of" and j + 1 < len(tokens) and tokens[j + 1] in _GROUP:
+                # "17 of those rescued were hurt": the group they come from is not their count
+                j += 3 if any(c.first == j + 2 for c in cues) else 2
+                continue
             if tokens[j] in ("and", "or") and j + 1 < len(tokens) and tokens[j + 1] in PERSON_NOUNS:
                 j += 2  # "25,000 residents and visitors were evacuated"
                 continue
-            if tokens[j] in _RIGHT_STOP or j in bounds:
+            if tokens[j] in _RIGHT_STOP or (j in bounds and not _located(tokens, j)):
                 return None
             cue = next((c for c in cues if c.first == j and not c.metric.startswith("agent:")),
                        None)
@@ -312,6 +320,12 @@ class CueIndex:
                 return cue
             return None
         return None
+
+
+def _located(tokens: list[str], j: int) -> bool:
+    """Whether the count at token j says where ('staying in some 370 shelters'): part of the
+    phrase of the count before it, which may still find its cue after it."""
+    return any(t in ("in", "at") for t in tokens[max(0, j - 3):j])
 
 
 def elliptical(sentence: Sentence, figure: Figure) -> bool:

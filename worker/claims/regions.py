@@ -78,6 +78,15 @@ _APPOSITION_END = re.compile(
     re.IGNORECASE)
 
 
+_DIRECTION = (r"(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
+              r"north-?eastern|north-?western|south-?eastern|south-?western)\s+)?")
+# "Papua New Guinea's Enga province": the owner only locates the place it owns.
+_OWNER = re.compile(r"['\u2019]s\s+" + _DIRECTION)
+# "the Evros region of northeastern Greece": the place after "of" only locates the region.
+_PART_OF = re.compile(r"(?:\s+(?:region|province|oblast|county|district|prefecture|department|"
+                      r"governorate))?\s+(?:of|in)\s+(?:the\s+)?" + _DIRECTION, re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Mention:
     start: int
@@ -153,8 +162,8 @@ class RegionIndex:
         if not self._foreign_first.isdisjoint(words):
             found += self._countries(text)
         found += self._pairs(text, found)
-        if len(found) > 1 and "," in text:
-            found = _describing(text, found)
+        if len(found) > 1:
+            found = self._describing(text, found)
         if not _MANY_WORDS.isdisjoint(words):
             # "across six states": a count for several regions, not for one
             found += [Mention(m.start(), m.end(), None) for m in _MANY_PLACES.finditer(text)]
@@ -162,6 +171,24 @@ class RegionIndex:
             # "along the entire front": a count for the whole front, not for one region
             found += [Mention(m.start(), m.end(), None) for m in _WHOLE_FRONT.finditer(text)]
         return sorted(found, key=lambda m: m.start)
+
+    def _describing(self, text: str, found: list[Mention]) -> list[Mention]:
+        """Watched places that only say where another watched place is are weak: the second
+        of "Antakya, the capital of Hatay," and of "the Evros region of Greece", the first of
+        "Papua New Guinea's Enga province" (when Enga lies in it). A figure is about the place
+        described. A bare ", Y" counts only with a 'capital'-like word after Y."""
+        found = sorted(found, key=lambda m: m.start)
+        out = list(found)
+        for n in range(1, len(found)):
+            first, second = found[n - 1], found[n]
+            if first.region is None or second.region is None or first.weak:
+                continue
+            if _OWNER.fullmatch(text, first.end, second.start):
+                if self.within(second.region, first.region):
+                    out[n - 1] = _weakened(first)
+            elif _PART_OF.fullmatch(text, first.end, second.start) or _aside(text, first, second):
+                out[n] = _weakened(second)
+        return out
 
     def _pairs(self, text: str, found: list[Mention]) -> list[Mention]:
         """'Turkey-Syria': two places joined by a hyphen name both, so neither alone."""
@@ -205,24 +232,18 @@ class RegionIndex:
         return found
 
 
-def _describing(text: str, found: list[Mention]) -> list[Mention]:
-    """A watched place in an aside about the watched place just before it ("In Antakya, the
-    capital of Hatay, ...") only says where that place is: the figure is about the first one,
-    so the second is weak. A bare ", Y" counts only with a 'capital'-like word after Y."""
-    found = sorted(found, key=lambda m: m.start)
-    out = list(found)
-    for n in range(1, len(found)):
-        first, second = found[n - 1], found[n]
-        if first.region is None or second.region is None or first.weak:
-            continue
-        gap = _APPOSITION.fullmatch(text, first.end, second.start)
-        end = _APPOSITION_END.match(text, second.end)
-        if gap is None or end is None:
-            continue
-        if gap.group().strip() == "," and end.group()[:1] not in ("'", "\u2019"):
-            continue  # "Derna, Libya" names one place, not an aside
-        out[n] = Mention(second.start, second.end, second.region, second.blocks, weak=True)
-    return out
+def _aside(text: str, first: Mention, second: Mention) -> bool:
+    """Whether `second` is named in an aside about `first` ("Antakya, the capital of Hatay,")."""
+    gap = _APPOSITION.fullmatch(text, first.end, second.start)
+    end = _APPOSITION_END.match(text, second.end)
+    if gap is None or end is None:
+        return False
+    # "Derna, Libya" names one place; "Beira, Sofala's port" describes it
+    return gap.group().strip() != "," or end.group()[:1] in ("'", "\u2019")
+
+
+def _weakened(mention: Mention) -> Mention:
+    return Mention(mention.start, mention.end, mention.region, mention.blocks, weak=True)
 
 
 def _key(name: str) -> str:

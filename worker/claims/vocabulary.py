@@ -68,7 +68,9 @@ PREDICATES: dict[str, tuple[str, ...]] = {
     "killed": ("killed", "kill", "kills", "killing", "dead", "died", "die", "dies", "deaths",
                "death toll", "toll", "dead toll", "fatalities", "bodies", "perished", "drowned",
                "lives", "lost their lives", "bodies recovered", "confirmed dead", "deceased"),
-    "injured": ("injured", "injuring", "injures", "injuries", "wounded", "wounding", "hurt"),
+    "injured": ("injured", "injuring", "injures", "injuries", "wounded", "wounding", "hurt",
+                # before "taken" (a capture cue) matches on its own
+                "taken to hospital", "taken to hospitals", "taken to the hospital"),
     "missing": ("missing", "unaccounted for", "unaccounted", "disappeared"),
     "displaced": ("displaced", "displacing", "evacuated", "evacuating", "evacuees", "homeless",
                   "in shelters", "in evacuation centres", "in evacuation centers", "shelters",
@@ -77,7 +79,10 @@ PREDICATES: dict[str, tuple[str, ...]] = {
                   "evacuation of", "evacuations of", "displacement of", "uprooted",
                   # before "taken" (a capture cue) matches on its own: "have taken refuge"
                   "taken refuge", "took refuge", "taking refuge", "sought refuge",
-                  "sought shelter", "taken shelter", "took shelter"),
+                  "sought shelter", "taken shelter", "took shelter", "sheltering",
+                  # "forced 32,000 from their homes": the verb and its phrase split by the count
+                  "from their homes", "out of their homes", "evacuation centres",
+                  "evacuation centers", "relief camps"),
     "rescued": ("rescued", "pulled alive", "pulled out alive", "saved", "pulled from the rubble",
                 "pulled from rubble", "airlifted to safety", "brought to safety"),
 }
