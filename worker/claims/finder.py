@@ -22,6 +22,7 @@ from worker.claims.text import Sentence, split_article
 from worker.claims.vocabulary import (
     FORECAST,
     PRIOR_REPORT,
+    SOLDIER_NOUNS,
 )
 from worker.metrics import WHOLE_UNITS
 from worker.watchlist import Watchlist
@@ -41,6 +42,9 @@ _FORECAST_WORDS = frozenset((
     "fears", "predicts", "projects", "forecasts", "warns", "warned"))
 # Counts of harm done to people and homes (whose claimant is not the side that did it).
 _HARM = frozenset(("killed", "injured", "casualties", "missing", "displaced", "buildings"))
+# Enemy soldiers killed are what the side that killed them reports: the agent may claim those.
+_SOLDIERS = re.compile(r"\s*(?:[\w-]+\s+){0,2}?(?:" + "|".join(sorted(SOLDIER_NOUNS)) + r")\b",
+                       re.IGNORECASE)
 
 
 @dataclass
@@ -259,15 +263,18 @@ class ClaimFinder:
                metric: str) -> ActorMention | None:
         """Who makes the claim: an actor named in the sentence (a speaker first), else one from
         the context, unless that is the side the sentence says did the harm counted ('Russian
-        shelling killed 3': a side does not report the toll of its own strikes)."""
+        shelling killed 3': a side does not report the toll of its own strikes, except the
+        enemy soldiers it killed)."""
         if not self.has_actors:
             return None
         agents: dict[int, str] = {}
-        if metric in _HARM:
+        if metric in _HARM and not _SOLDIERS.match(sentence.text, figure.noun_from):
             if "agents" not in sentence.memo:
                 sentence.memo["agents"] = self.actors.agents(sentence.text, sentence.words)
             agents = sentence.memo["agents"]
-        named = [m for m in doc.actors(sentence.index) if m.speaks or m.start not in agents]
+        # "killed 120 Redland soldiers": a side named right after the count is its victims
+        named = [m for m in doc.actors(sentence.index) if m.speaks or (
+            m.start not in agents and not sentence.text[figure.end:m.start].isspace())]
         here = pick(named, figure.start, self._clause_span(sentence, figure))
         if here is not None or self.actors.neutral_speaks(sentence.text, sentence.words):
             return here

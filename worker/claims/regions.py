@@ -173,10 +173,11 @@ class RegionIndex:
         return sorted(found, key=lambda m: m.start)
 
     def _describing(self, text: str, found: list[Mention]) -> list[Mention]:
-        """Watched places that only say where another watched place is are weak: the second
-        of "Antakya, the capital of Hatay," and of "the Evros region of Greece", the first of
-        "Papua New Guinea's Enga province" (when Enga lies in it). A figure is about the place
-        described. A bare ", Y" counts only with a 'capital'-like word after Y."""
+        """Watched places that only say where another watched place is are weak, so that a
+        figure goes to the place described: the second of "Antakya, the capital of Hatay,"; the
+        second of "the Evros region of Greece" and the first of "Papua New Guinea's Enga
+        province" when the watchlist puts one in the other. A bare ", Y" is an aside only with
+        a 'capital'-like word after Y ("Derna, Libya" names one place)."""
         found = sorted(found, key=lambda m: m.start)
         out = list(found)
         for n in range(1, len(found)):
@@ -186,7 +187,9 @@ class RegionIndex:
             if _OWNER.fullmatch(text, first.end, second.start):
                 if self.within(second.region, first.region):
                     out[n - 1] = _weakened(first)
-            elif _PART_OF.fullmatch(text, first.end, second.start) or _aside(text, first, second):
+            elif _aside(text, first, second) or (
+                    _PART_OF.fullmatch(text, first.end, second.start)
+                    and self.within(first.region, second.region)):
                 out[n] = _weakened(second)
         return out
 

@@ -149,7 +149,8 @@ DAMAGE = ("destroyed", "damaged", "collapsed", "flattened", "razed", "affected",
 CONTROL_EVENT = ("seized", "seize", "seizing", "captured", "capture", "capturing", "took", "taken",
                  "take", "liberated", "liberate", "liberating", "gained", "gaining",
                  "took control", "taken control", "gained control", "took under control",
-                 "retook", "recaptured", "occupied", "lost", "entered", "cleared", "won",
+                 "retook", "retaken", "recaptured", "regained", "reclaimed", "occupied", "lost",
+                 "entered", "cleared", "won",
                  "advanced into", "pushed into", "overran")
 CONTROL_STATE = ("control", "controls", "controlled", "controlling", "under control",
                  "under our control", "in control", "hold", "holds", "held", "occupy", "occupies")
@@ -171,7 +172,8 @@ DISTANCE_AFTER = ("from", "away", "off", "outside", "north", "south", "east", "w
                   "in diameter", "below", "above", "beneath", "underground", "deep beneath")
 SIZE_BEFORE = ("covers", "covering", "cover", "spans", "spanning", "area of", "size of",
                "measuring", "measures", "depth of", "altitude of", "elevation of", "radius of",
-               "stretches", "stretching", "of about", "total area", "territory of")
+               "stretches", "stretching", "total area", "territory of", "distance of",
+               "length of", "width of", "front of", "a stretch of")
 QUAKE = ("earthquake", "quake", "temblor", "tremor", "aftershock", "epicenter", "epicentre",
          "magnitude", "seismic")
 
@@ -201,7 +203,8 @@ DAY_WINDOW = ("over the past day", "over the last day", "in the past day", "in t
               "since the beginning of this day", "during the day", "during the past day",
               "overnight", "the day before", "yesterday", "today", "per day",
               "in a single day", "in one day", "since midnight", "this morning", "last night",
-              "over the past week", "in the past week", "this week", "within a day")
+              "over the past week", "in the past week", "this week", "within a day",
+              "since the start of the week", "since the beginning of the week")
 TOTAL_CUES = ("in total", "a total of", "total of", "the total", "bringing the total",
               "bringing its total", "tally", "so far", "to date", "altogether", "overall",
               "in all", "cumulative", "since the beginning of the operation",
