@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from worker.errors import ExtractError
 from worker.extract import article_from_file, article_from_page
 
 PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>Floods hit the valley | Daily Test</title>
@@ -47,4 +50,21 @@ def test_text_file_without_front_matter_takes_its_first_line_as_title(tmp_path: 
     path = tmp_path / "plain.txt"
     path.write_text("Floods hit the valley\n\nThe governor said 41 people had died.\n", encoding="utf-8")
     article = article_from_file(path, path.read_bytes(), "k")
-    assert article.title == "Floods hit the valley" and article.text == "The governor said 41 people had died."
+    assert article.title == "Floods hit the valley"
+    assert article.text == "The governor said 41 people had died."
+
+
+def test_front_matter_with_an_unquoted_colon_is_read_as_plain_lines(tmp_path: Path) -> None:
+    path = tmp_path / "colon.md"
+    path.write_text("---\ntitle: Floods: the toll rises\ndate: 2024-05-03\n---\n"
+                    "The governor said 44 had died.\n", encoding="utf-8")
+    article = article_from_file(path, path.read_bytes(), "k")
+    assert article.title == "Floods: the toll rises"
+    assert article.published is not None and article.published.day == 3
+
+
+def test_broken_front_matter_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.md"
+    path.write_text("---\ntitle: Floods\n- tags: [a, b\n---\nText.\n", encoding="utf-8")
+    with pytest.raises(ExtractError, match=r"broken.md:\d+: front matter is not valid YAML"):
+        article_from_file(path, path.read_bytes(), "k")

@@ -17,6 +17,7 @@ from worker.errors import ExtractError
 from worker.sources import FeedEntry
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_PLAIN_LINE = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
 _TAG = re.compile(r"<[^>]+>")
 MIN_PAGE_TEXT = 40  # characters: less is a menu or a caption ("Home"), not an article
 # A page with no date would otherwise get the footer's copyright year as an invented 1 January.
@@ -65,10 +66,30 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     try:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
-        raise ExtractError(f"{path}: front matter is not valid YAML: {exc}") from None
+        meta = _plain_front_matter(match.group(1))
+        if meta is None:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 2}" if mark else str(path)
+            raise ExtractError(f"{where}: front matter is not valid YAML ({getattr(exc, 'problem', exc)}); "
+                               "write one 'key: value' a line and quote values with special "
+                               "characters") from None
     if not isinstance(meta, dict):
         raise ExtractError(f"{path}: front matter must be a mapping (title:, date:, url:, outlet:)")
     return meta, text[match.end():]
+
+
+def _plain_front_matter(block: str) -> dict[str, Any] | None:
+    """Front matter read as plain 'key: value' lines, for values YAML refuses unquoted
+    ("title: Spain floods: toll rises"); None when a line is not of that form."""
+    meta: dict[str, Any] = {}
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        match = _PLAIN_LINE.match(line)
+        if match is None:
+            return None
+        meta[match.group(1)] = match.group(2).strip()
+    return meta
 
 
 def parse_date(value: Any) -> datetime | None:

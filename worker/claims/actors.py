@@ -20,9 +20,11 @@ _PLACE_BEFORE = re.compile(r"\b(?:in|into|inside|across|throughout|near)\s+$",
 _ENDS_CLAUSE = re.compile(r"(?:['\u2019]s)?(?:\s+[\w-]+){0,3}\s*(?:[.,;:!?)\"\u201d](?:\s|$)|$)")
 _TITLES_ONLY = re.compile(r"\s*(?:the\s+|by\s+)?(?:[A-Z][\w.-]*\s+){0,3}")
 # What a side's weapons or troops do to others: "Russian shelling killed 3", "Redland's drones".
-_HARM_BY = (r"(?:['\u2019]s)?\s+(?:[\w-]+\s+){0,2}?(?i:shelling|shells|strikes?|airstrikes?|"
+_HARM_BY = (r"(?:(?:['\u2019]s)?\s+(?:[\w-]+\s+){0,2}?(?i:shelling|shells|strikes?|airstrikes?|"
             r"air\s+strikes?|attacks?|missiles?|drones?|bombing|bombardment|raids?|rockets?|"
-            r"artillery|forces|troops|fire|gunfire)\b")
+            r"artillery|forces|troops|fire|gunfire)"
+            # or the side as the subject of a strike: "Redland shelled Brightwater"
+            r"|\s+(?i:shelled|struck|attacked|bombed|bombarded|fired\s+on|fired\s+at))\b")
 
 
 @dataclass(frozen=True)

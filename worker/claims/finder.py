@@ -267,11 +267,8 @@ class ClaimFinder:
         enemy soldiers it killed)."""
         if not self.has_actors:
             return None
-        agents: dict[int, str] = {}
-        if metric in _HARM and not _SOLDIERS.match(sentence.text, figure.noun_from):
-            if "agents" not in sentence.memo:
-                sentence.memo["agents"] = self.actors.agents(sentence.text, sentence.words)
-            agents = sentence.memo["agents"]
+        harm = metric in _HARM and not _SOLDIERS.match(sentence.text, figure.noun_from)
+        agents = self._agents(sentence) if harm else {}
         # "killed 120 Redland soldiers": a side named right after the count is its victims
         named = [m for m in doc.actors(sentence.index) if m.speaks or (
             m.start not in agents and not sentence.text[figure.end:m.start].isspace())]
@@ -281,7 +278,19 @@ class ClaimFinder:
         if "context" not in sentence.memo:  # the same for every figure of the sentence
             sentence.memo["context"] = self._context_actor(doc, sentence)
         found: ActorMention | None = sentence.memo["context"]
-        return None if found is not None and found.actor in agents.values() else found
+        if found is None or not harm:
+            return found
+        # nor is the side the paragraph names as the attacker ("Redland shelled X. Officials
+        # said 6 were killed.")
+        paragraph = [s for s in doc.sentences if s.paragraph == sentence.paragraph]
+        attackers = {a for s in paragraph for a in self._agents(s).values()}
+        return None if found.actor in attackers else found
+
+    def _agents(self, sentence: Sentence) -> dict[int, str]:
+        if "agents" not in sentence.memo:
+            sentence.memo["agents"] = self.actors.agents(sentence.text, sentence.words)
+        agents: dict[int, str] = sentence.memo["agents"]
+        return agents
 
     def _context_actor(self, doc: _Document, sentence: Sentence) -> ActorMention | None:
         """An actor named in the sentence's paragraph, else the speaker of one of the two

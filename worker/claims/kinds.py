@@ -23,6 +23,8 @@ _SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\
 _ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
 # Victims of a strike, counted by the day it hit.
 _VICTIMS = frozenset(("killed", "injured", "casualties"))
+# Counts split by category: "2,400 destroyed and another 9,100 damaged" is a second category.
+_CATEGORIES = frozenset(("buildings",))
 # Metrics that only grow by events in the field: an increment is always a delta.
 _TERRITORY = frozenset(("area_km2", "settlements", "advance_km"))
 
@@ -43,8 +45,8 @@ class KindReader:
         # "another 40 km²" adds to territory; "a further 800 missing" after a death toll is
         # another count, unless the same count was given just before
         increment = _ends_with(before, _INCREMENT) or _MORE_AFTER.match(text, figure.end)
-        if increment and (metric in _TERRITORY or any(
-                c.metric == metric and _same_paragraph(sentences, c, sentence) for c in earlier)):
+        if increment and (metric in _TERRITORY or (metric not in _CATEGORIES and any(
+                c.metric == metric and _same_paragraph(sentences, c, sentence) for c in earlier))):
             return "delta"
         if not _TOTAL_FIRST.isdisjoint(sentence.words) and _TOTAL.search(text):
             return "total"
