@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from tests.helpers import FeedSite, Story, make_context
-from worker import jobs, leases
+from worker import jobs, leases, pipeline
 from worker.db import ClaimRecord, FeedRecord, ItemRecord, SeriesRecord, session_scope, utcnow
 from worker.status import read_status
 from worker.store import _update_series
@@ -145,3 +145,17 @@ def _wait_until_blocked(engine: Engine, pid: int) -> None:
             return
         time.sleep(0.05)
     pytest.fail("the second worker never waited for the first")
+
+
+def test_an_article_whose_worker_keeps_dying_is_given_up(
+        make_watchlist: Callable[..., Watchlist], engine: Engine) -> None:
+    ctx = make_context(make_watchlist(), engine)
+    with session_scope(engine) as session:
+        item = ItemRecord(key="killer", source="seeds", path="/nonexistent.txt", found_at=utcnow(),
+                          attempts=pipeline.MAX_ITEM_ATTEMPTS - 1)
+        session.add(item)
+    assert item.id is not None
+    jobs.process_item(ctx, item.id, redelivered=True)
+    with session_scope(engine) as session:
+        record = session.get(ItemRecord, item.id)
+    assert record is not None and record.status == "failed" and "lost mid-task" in (record.error or "")

@@ -40,6 +40,7 @@ from worker.db import (
     ClaimRecord,
     DeliveryRecord,
     FeedRecord,
+    ItemRecord,
     create_schema,
     make_engine,
     session_scope,
@@ -136,6 +137,8 @@ def test_worker_killed_mid_task_loses_nothing_and_repeats_nothing(
     wait_for(lambda: receiver.received, 30, "the alert")
     assert_no_duplicate_claims(db)
     assert count(db, ChangeRecord) == 1 and count(db, DeliveryRecord) == 1
+    with session_scope(db) as session:  # the lost run counts as an attempt: no endless crash loop
+        assert sorted(i.attempts for i in session.exec(select(ItemRecord))) == [0, 1]
     assert len(receiver.received) == 1 and "74 → 82" in receiver.received[0]["title"]
     assert "worker.tasks.process_item" in workers[1].output()  # redelivered by the broker
 

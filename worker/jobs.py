@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from worker import leases, pipeline, store
-from worker.db import FeedRecord, read_scope, utcnow
+from worker.db import FeedRecord, read_scope, session_scope, utcnow
 from worker.errors import ClaimwatchError
 from worker.watchlist import Feed
 
@@ -65,12 +65,25 @@ def pending_items(ctx: pipeline.Context, source: str) -> list[int]:
         return store.pending_item_ids(session, source=source, max_attempts=pipeline.MAX_ITEM_ATTEMPTS)
 
 
-def process_item(ctx: pipeline.Context, item_id: int) -> None:
+def process_item(ctx: pipeline.Context, item_id: int, redelivered: bool = False) -> None:
+    if redelivered:
+        count_lost_attempt(ctx, item_id)
     outcome = pipeline.process_item(ctx, item_id)
     if outcome.error:
         log.warning("item %s failed: %s", item_id, outcome.error)
     elif outcome.article is not None:
         log.info("item %s: %d claim(s), %d change(s)", item_id, len(outcome.claims), len(outcome.changes))
+
+
+def count_lost_attempt(ctx: pipeline.Context, item_id: int) -> None:
+    """The worker that had this item's message died before it was done: that counts as a failed
+    attempt, so an article that kills its worker every time (a crash, memory) is given up after
+    MAX_ITEM_ATTEMPTS instead of being handed from worker to worker forever."""
+    with session_scope(ctx.engine) as session:
+        item = store.lock_item(session, item_id)
+        if item is not None and item.status == "pending":
+            store.mark_item_failed(session, item_id, "the worker processing it was lost mid-task",
+                                   final=item.attempts + 1 >= pipeline.MAX_ITEM_ATTEMPTS)
 
 
 def stale_items(ctx: pipeline.Context, idle_since: datetime) -> list[int]:

@@ -66,7 +66,8 @@ def scan_seeds(self: Any) -> int:
 @task(soft_time_limit=150, time_limit=180)
 def process_item(self: Any, item_id: int) -> None:
     """Fetch, extract, find claims, store them and queue alerts for one item, once."""
-    jobs.process_item(runtime.context(), item_id)
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    jobs.process_item(runtime.context(), item_id, redelivered)
 
 
 @task(soft_time_limit=150, time_limit=180)
