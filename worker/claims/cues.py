@@ -136,7 +136,7 @@ class CueIndex:
         """Predicate and capture cues of the sentence, in order."""
         found = []
         for m in self._predicates.finditer(sentence.text):
-            word = re.sub(r"\s+", " ", m.group().lower())
+            word = " ".join(m.group().lower().split())
             if word in self._agent_of:
                 metric = "agent:" + self._agent_of[word]
             elif word in LOSSES:
@@ -150,7 +150,7 @@ class CueIndex:
     def control_cues(self, sentence: Sentence) -> list[Cue]:
         found = []
         for m in self._control.finditer(sentence.text):
-            word = re.sub(r"\s+", " ", m.group().lower())
+            word = " ".join(m.group().lower().split())
             role = "state" if word in self._state else "event"
             found.append(Cue(sentence.token_at(m.start()), sentence.token_at(m.end() - 1),
                              role, word))

@@ -58,6 +58,14 @@ class _Document:
     _actors: dict[int, list[ActorMention]] = field(default_factory=dict)
     _default: list[str | None] = field(default_factory=list)
     _lead: list[ActorMention | None] = field(default_factory=list)
+    _paragraphs: dict[int, list[Sentence]] = field(default_factory=dict)
+
+    def paragraph(self, n: int) -> list[Sentence]:
+        """The sentences of paragraph n (grouped once, on first use)."""
+        if not self._paragraphs:
+            for s in self.sentences:
+                self._paragraphs.setdefault(s.paragraph, []).append(s)
+        return self._paragraphs.get(n, [])
 
     def regions(self, i: int) -> list[Mention]:
         if i not in self._regions:
@@ -186,7 +194,7 @@ class ClaimFinder:
         actor = self._actor(doc, sentence, figure, metric)
         as_of = report_date(sentence.text, doc.published, figure.start, sentence.words)
         restated = (as_of is not None or _prior_report(sentence, figure.start)
-                    or looks_back(sentence.text, doc.published))
+                    or _looks_back(sentence, doc.published))
         return Claim(
             region=region, metric=metric, value=round(figure.value, 3), unit=unit,
             qualifier=figure.qualifier,  # type: ignore[arg-type]
@@ -273,7 +281,7 @@ class ClaimFinder:
         named = [m for m in doc.actors(sentence.index) if m.speaks or (
             m.start not in agents and not sentence.text[figure.end:m.start].isspace())]
         here = pick(named, figure.start, self._clause_span(sentence, figure))
-        if here is not None or self.actors.neutral_speaks(sentence.text, sentence.words):
+        if here is not None or self._neutral(sentence):
             return here
         if "context" not in sentence.memo:  # the same for every figure of the sentence
             sentence.memo["context"] = self._context_actor(doc, sentence)
@@ -282,9 +290,14 @@ class ClaimFinder:
             return found
         # nor is the side the paragraph names as the attacker ("Redland shelled X. Officials
         # said 6 were killed.")
-        paragraph = [s for s in doc.sentences if s.paragraph == sentence.paragraph]
-        attackers = {a for s in paragraph for a in self._agents(s).values()}
+        attackers = {a for s in doc.paragraph(sentence.paragraph) for a in self._agents(s).values()}
         return None if found.actor in attackers else found
+
+    def _neutral(self, sentence: Sentence) -> bool:
+        """Whether a neutral source gives the sentence's figures (read once per sentence)."""
+        if "neutral" not in sentence.memo:
+            sentence.memo["neutral"] = self.actors.neutral_speaks(sentence.text, sentence.words)
+        return bool(sentence.memo["neutral"])
 
     def _agents(self, sentence: Sentence) -> dict[int, str]:
         if "agents" not in sentence.memo:
@@ -296,8 +309,8 @@ class ClaimFinder:
         """An actor named in the sentence's paragraph, else the speaker of one of the two
         paragraphs before (none if that is a neutral source such as the UN), else the article's
         lead speaker."""
-        same = sorted((s for s in doc.sentences if s.paragraph == sentence.paragraph
-                       and s.index != sentence.index), key=lambda s: abs(s.index - sentence.index))
+        same = sorted((s for s in doc.paragraph(sentence.paragraph) if s.index != sentence.index),
+                      key=lambda s: abs(s.index - sentence.index))
         for mentions in (doc.actors(s.index) for s in same):
             speaking = [m for m in mentions if m.speaks]
             if speaking:
@@ -306,14 +319,21 @@ class ClaimFinder:
             if mentions:
                 return mentions[0]
         for paragraph in (sentence.paragraph - 1, sentence.paragraph - 2):
-            before = [s for s in doc.sentences if s.paragraph == paragraph and not s.in_title]
+            before = [s for s in doc.paragraph(paragraph) if not s.in_title]
             for earlier in reversed(before):
                 speaking = [m for m in doc.actors(earlier.index) if m.speaks]
                 if speaking:
                     return speaking[-1]
-                if self.actors.neutral_speaks(earlier.text, earlier.words):
+                if self._neutral(earlier):
                     return None
         return doc.lead_actor()
+
+def _looks_back(sentence: Sentence, published: date | None) -> bool:
+    """looks_back, read once per sentence (it does not depend on the figure)."""
+    if "back" not in sentence.memo:
+        sentence.memo["back"] = looks_back(sentence.text, published)
+    return bool(sentence.memo["back"])
+
 
 def _prior_report(sentence: Sentence, start: int) -> bool:
     if _PRIOR_FIRST.isdisjoint(sentence.words):

@@ -54,6 +54,10 @@ _ATTRIBUTIVE = re.compile(
 _DATELINE = re.compile(
     r"[A-Z][A-Z.'/ -]*[A-Z](?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?\s*(?:\([^)]*\))?\s*"
     r"(?:[-\u2013\u2014]\s|(?=\s[A-Z]))")
+# The longest gap between a place and one that describes it (", the provincial capital of ").
+_ASIDE_REACH = 48
+# A dateline names its places within the first words of an article.
+_DATELINE_REACH = 80
 # Places the watchlist does not name, written as "X County", "the city of X".
 _OTHER_PLACE = re.compile(
     r"\b(?:[A-Z][\w'\u2019-]+\s+){1,3}(?:County|Province|Oblast|District|Region|Prefecture|"
@@ -182,7 +186,8 @@ class RegionIndex:
         out = list(found)
         for n in range(1, len(found)):
             first, second = found[n - 1], found[n]
-            if first.region is None or second.region is None or first.weak:
+            if (first.region is None or second.region is None or first.weak
+                    or second.start - first.end > _ASIDE_REACH):
                 continue
             if _OWNER.fullmatch(text, first.end, second.start):
                 if self.within(second.region, first.region):
@@ -206,15 +211,19 @@ class RegionIndex:
 
     def _watched_mentions(self, text: str) -> list[Mention]:
         found = []
-        dateline = _DATELINE.match(text)
+        dateline: list[int] = []  # where the dateline ends, read only for a name near the start
         for m in self._watched.finditer(text):
             if m.group()[0].islower() and _key(m.group()) in self._capitalised:
                 continue  # "a van", "nice weather": a common word, not the place Van or Nice
-            if not _EXAMPLE.search(text[max(0, m.start() - 40):m.start()]):
-                weak = bool(_ATTRIBUTIVE.match(text, m.end())) or bool(
-                    dateline and m.end() <= dateline.end())
-                found.append(Mention(m.start(), m.end(), self._by_name[_key(m.group())],
-                                     weak=weak))
+            if _after_example(text, m.start()):
+                continue
+            weak = bool(_ATTRIBUTIVE.match(text, m.end()))
+            if not weak and m.start() < _DATELINE_REACH:
+                if not dateline:
+                    line = _DATELINE.match(text)
+                    dateline.append(line.end() if line else -1)
+                weak = m.end() <= dateline[0]
+            found.append(Mention(m.start(), m.end(), self._by_name[_key(m.group())], weak=weak))
         return found
 
     def _other_places(self, text: str) -> list[Mention]:
@@ -243,6 +252,15 @@ def _aside(text: str, first: Mention, second: Mention) -> bool:
         return False
     # "Derna, Libya" names one place; "Beira, Sofala's port" describes it
     return gap.group().strip() != "," or end.group()[:1] in ("'", "\u2019")
+
+
+def _after_example(text: str, start: int) -> bool:
+    """Whether the name at `start` follows 'including' or 'such as' (an example, not the place);
+    a substring test first, since most names follow neither."""
+    before = text[max(0, start - 40):start]
+    if "nclud" not in before and "uch" not in before and "mong" not in before:  # any case
+        return False
+    return _EXAMPLE.search(before) is not None
 
 
 def _weakened(mention: Mention) -> Mention:
