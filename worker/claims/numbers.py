@@ -100,9 +100,14 @@ def find_numbers(text: str, words: frozenset[str] | None = None) -> list[Number]
     the text if known, lets a text without number words skip their search."""
     # the regex starts with a digit so the engine can skip ahead to digits; what may not come
     # before a number (a letter, a decimal point, a slash) is checked here
-    found = [Number(m.start(), m.end(), v) for m in _DIGITS.finditer(text)
-             if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_.,/"))
-             and (v := parse_digits(m.group())) is not None]
+    found = []
+    for m in _DIGITS.finditer(text):
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_.,/"):
+            continue
+        value = parse_digits(m.group())
+        if value is not None:
+            found.append(Number(start, m.end(), value))
     if words is None or not NUMBER_WORDS.isdisjoint(words):
         for m in _WORD_RUN.finditer(text):
             found.extend(_word_numbers(text, m))

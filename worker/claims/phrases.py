@@ -107,9 +107,17 @@ class PhraseMatcher:
         keys = self.anchors & where.keys()
         if not keys:
             return
-        found = [(pos - entry.anchor, len(entry.words))
-                 for key in keys for pos in where[key] for entry in self._by_anchor[key]
-                 if self._fits(text, words, pos - entry.anchor, entry)]
+        found = []
+        for key in keys:
+            for entry in self._by_anchor[key]:
+                single = len(entry.words) == 1 and not self._exact
+                for pos in where[key]:
+                    if single:  # the common case, inline: only the hyphen test is left
+                        start, end = words[pos][0], words[pos][1]
+                        if text[start - 1:start] != "-" and text[end:end + 1] != "-":
+                            found.append((pos, 1))
+                    elif self._fits(text, words, pos - entry.anchor, entry):
+                        found.append((pos - entry.anchor, len(entry.words)))
         found.sort(key=lambda f: (f[0], -f[1]))
         free = 0  # matches do not overlap
         for start, length in found:

@@ -213,7 +213,9 @@ class RegionIndex:
         found = []
         dateline: list[int] = []  # where the dateline ends, read only for a name near the start
         for m in self._watched.finditer(text):
-            if m.group()[0].islower() and _key(m.group()) in self._capitalised:
+            name = m.group()
+            key = _key(name)
+            if name[0].islower() and key in self._capitalised:
                 continue  # "a van", "nice weather": a common word, not the place Van or Nice
             if _after_example(text, m.start()):
                 continue
@@ -223,7 +225,7 @@ class RegionIndex:
                     line = _DATELINE.match(text)
                     dateline.append(line.end() if line else -1)
                 weak = m.end() <= dateline[0]
-            found.append(Mention(m.start(), m.end(), self._by_name[_key(m.group())], weak=weak))
+            found.append(Mention(m.start(), m.end(), self._by_name[key], weak=weak))
         return found
 
     def _other_places(self, text: str) -> list[Mention]:
