@@ -151,6 +151,7 @@ class Workers:
         pipeline.poll_feed(self.ctx, self.feed)
         with session_scope(self.ctx.engine) as session:
             pending = store.pending_item_ids(session, max_attempts=MAX_ITEM_ATTEMPTS)
+        polled = time.perf_counter()
         for item_id in pending:
             self.tasks.put(item_id)
         errors = []
@@ -159,8 +160,11 @@ class Workers:
             self.worker_rss[pid], self.worker_cpu[pid] = rss, worker_cpu
             if error:
                 errors.append(error)
+        processed = time.perf_counter()
         pipeline.deliver(self.ctx, respect_backoff=False)
-        return {"seconds": time.perf_counter() - start, "items": len(pending) - len(errors),
+        end = time.perf_counter()
+        return {"seconds": end - start, "items": len(pending) - len(errors),
+                "phases": {"poll": polled - start, "items": processed - polled, "deliver": end - processed},
                 "errors": errors[:5], "rss": peak_rss_mb(), "worker_rss": max(self.worker_rss.values()),
                 "cpu": time.process_time() + sum(self.worker_cpu.values()) - cpu}
 

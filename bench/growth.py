@@ -48,12 +48,19 @@ def _rows(rounds: list[dict[str, Any]], checkpoint: int, round_size: int,
     whole = Row(f"3 growth: {items:,} articles, 2 workers", items, sum(r["seconds"] for r in rounds),
                 rss_last, sum(r["cpu"] for r in rounds), baseline="first",
                 notes={"seconds_per_round": [round(r["seconds"], 2) for r in rounds],
-                       "cpu_ratio": sum(r["cpu"] for r in rounds) / sum(r["cpu"] for r in first),
+                       "phases_per_round": [{k: round(v, 2) for k, v in r["phases"].items()} for r in rounds],
                        "stored": totals, **({"errors": errors[:5]} if errors else {})})
     complete = items == len(rounds) * round_size and not errors
     whole.judge(small.seconds, limit=TIME_LIMIT, target=f"time <= {TIME_LIMIT} x first", ok=complete)
+    cpu_first = sum(r["cpu"] for r in first)
+    work = Row(f"3 growth: CPU seconds of {items:,} vs {checkpoint:,}", items, whole.seconds, rss_last,
+               whole.cpu_seconds, baseline="first CPU", notes={"cpu_seconds_first": cpu_first})
+    # CPU seconds do not count the time other programs held the cores: the same ratio, without
+    # the machine's noise (the wall-time ratio above is the target).
+    work.judge(ratio=(whole.cpu_seconds or 0) / cpu_first, limit=TIME_LIMIT,
+               target=f"CPU <= {TIME_LIMIT} x first", ok=complete)
     memory = Row(f"3 growth: worker peak RSS after {items:,} vs {checkpoint:,}", items, whole.seconds,
                  rss_last, baseline="first RSS", notes={"rss_after_checkpoint_mb": rss_first})
     memory.judge(ratio=rss_last / rss_first, limit=RSS_LIMIT,
                  target=f"RSS <= {RSS_LIMIT} x first", ok=complete)
-    return [small, whole, memory]
+    return [small, whole, work, memory]
