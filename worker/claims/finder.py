@@ -40,6 +40,8 @@ _FORECAST_WORDS = frozenset((
     "expected", "projected", "forecast", "predicted", "likely", "set", "feared", "estimated",
     "poised", "going", "will", "could", "may", "might", "would", "should", "can", "thinks",
     "fears", "predicts", "projects", "forecasts", "warns", "warned"))
+# A sentence that opens on a whole and goes on about a part of it: "Of the 99 killed, 36 ...".
+_PARTITIVE = re.compile(r"(?:Of|Among)\s+(?:the|those)\b[^,;]*\d[^,;]*,\s*", re.IGNORECASE)
 # Counts of harm done to people and homes (whose claimant is not the side that did it).
 _HARM = frozenset(("killed", "injured", "casualties", "missing", "displaced", "buildings"))
 # Enemy soldiers killed are what the side that killed them reports: the agent may claim those.
@@ -174,11 +176,15 @@ class ClaimFinder:
             metric = self.cues.measure_metric(sentence, figure)
             return Reading(metric, None) if metric else None
         reading = self.cues.count_metric(sentence, figure, cues, used, bounds)
-        if (reading is None and previous is not None and elliptical(sentence, figure)
-                and self.cues.is_bare(sentence, figure)
-                and self.units.get(previous.metric) not in ("km", "km2")):
+        if reading is not None or previous is None or self.units.get(previous.metric) in (
+                "km", "km2"):
+            return reading
+        if elliptical(sentence, figure) and self.cues.is_bare(sentence, figure):
             return previous  # "51 attacks near Pokrovsk, and another 13 near Toretsk"
-        return reading
+        opening = _PARTITIVE.match(sentence.text)
+        if opening is not None and opening.end() <= figure.start:
+            return previous  # "Of the 99 people killed, 36 were found in X": a part of them
+        return None
 
     def _claim(self, doc: _Document, sentence: Sentence, figure: Figure, reading: Reading,
                earlier: list[Claim]) -> Claim | None:
