@@ -25,6 +25,12 @@ _HARM_BY = (r"(?:(?:['\u2019]s)?\s+(?:[\w-]+\s+){0,2}?(?i:shelling|shells|strike
             r"artillery|forces|troops|fire|gunfire)"
             # or the side as the subject of a strike: "Redland shelled Brightwater"
             r"|\s+(?i:shelled|struck|attacked|bombed|bombarded|fired\s+on|fired\s+at))\b")
+_LAST_WORD = re.compile(r"(\w+)(?:['\u2019]s)?\s+$")
+# A side named as the patron of officials: "Moscow-installed officials", "Kremlin-backed
+# authorities" (the names it applies to are added before it).
+_PATRON = (r"-(?:installed|backed|appointed|controlled|run|led|aligned|allied|imposed)"
+           r"(?:\s+[\w-]+){0,2}?\s+(?:officials?|authorities|administration|governor|"
+           r"leaders?|head|chief|mayor|separatists|media|government)\b")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,12 @@ class ActorIndex:
         self._adjectives = _adjectives(watchlist)
         self._adjective_words = frozenset(w.casefold().split("'")[0].split("\u2019")[0]
                                           for w in self._adjectives)
+        patrons = sorted({*self._adjectives, *(n for n in self._by_name if " " not in n)},
+                         key=len, reverse=True)
+        self._patron_of = {p.casefold(): a for p, a in self._adjectives.items()}
+        self._patron_of.update({n: a for n, a in self._by_name.items() if " " not in n})
+        self._patron = re.compile(r"\b(" + "|".join(map(re.escape, patrons)) + ")" + _PATRON,
+                                  re.IGNORECASE) if patrons else None
         self._harm = re.compile(r"\b(" + "|".join(map(re.escape, sorted(self._adjectives)))
                                 + ")" + _HARM_BY) if self._adjectives else None
 
@@ -66,17 +78,36 @@ class ActorIndex:
         if self._neutral_first.isdisjoint(words):
             return False
         speech = _speech(text)
-        return any(_speaks(text, m.start(), m.end(), speech) for m in self._neutral.finditer(text))
+        return any(_speaks(text, m.start(), _abbreviation_end(text, m.end()), speech)
+                   for m in self._neutral.finditer(text) if not self._sides(text, m.start()))
+
+    def _sides(self, text: str, start: int) -> bool:
+        """Whether a side names the source just before it: 'Redland's state media'."""
+        before = _LAST_WORD.search(text, max(0, start - 30), start)
+        return before is not None and (before.group(1).casefold() in self._adjective_words
+                                       or before.group(1).casefold() in self._by_name)
 
     def mentions(self, text: str, words: frozenset[str]) -> list[ActorMention]:
         """Actors named in `text` (whose words are `words`), and whether each speaks."""
-        if self._pattern is None or self._first.isdisjoint(words):
+        patrons = self._patrons(text)
+        if self._pattern is None or (self._first.isdisjoint(words) and not patrons):
             return []
-        found = [m for m in self._pattern.finditer(text)
+        found = [(m.start(), m.end(), self._by_name[_key(m.group())])
+                 for m in self._pattern.finditer(text)
                  if not _PLACE_BEFORE.search(text[max(0, m.start() - 12):m.start()])]
+        if patrons:
+            found = sorted([*patrons, *(f for f in found if not any(
+                p[0] <= f[0] < p[1] for p in patrons))])
         speech = _speech(text) if found else []
-        return [ActorMention(m.start(), m.end(), self._by_name[_key(m.group())], m.group(),
-                             _speaks(text, m.start(), m.end(), speech)) for m in found]
+        return [ActorMention(start, end, actor, text[start:end],
+                             _speaks(text, start, end, speech)) for start, end, actor in found]
+
+    def _patrons(self, text: str) -> list[tuple[int, int, str]]:
+        """Officials named by the side that placed them: 'Moscow-installed officials'."""
+        if self._patron is None or "-" not in text:
+            return []
+        return [(m.start(), m.end(), self._patron_of[m.group(1).casefold()])
+                for m in self._patron.finditer(text)]
 
 
 def _adjectives(watchlist: Watchlist) -> dict[str, str]:
@@ -90,6 +121,13 @@ def _adjectives(watchlist: Watchlist) -> dict[str, str]:
             if len(name.split()) > 1 and first[:4].casefold() == actor.name[:4].casefold():
                 found.setdefault(first, actor.name)
     return found
+
+
+def _abbreviation_end(text: str, end: int) -> int:
+    """The end of a name, past the last dot of an abbreviation ('U.N.'), which ends no clause."""
+    if text.startswith(".", end) and "." in text[max(0, end - 4):end]:
+        return end + 1
+    return end
 
 
 def _speech(text: str) -> list[tuple[int, int, str]]:

@@ -21,6 +21,17 @@ _MORE_AFTER = re.compile(r"\s+more\b", re.IGNORECASE)
 _SPEECH_BEFORE = re.compile(phrase_pattern(SPEECH).pattern + r"(?:\s+(?!that\b)\S+){0,4}\s*$",
                             re.IGNORECASE)
 _ADVANCE_VERB = re.compile(r"\badvanc(?:ed|es|ing)\b(?:\s+\S+){0,5}\s*$", re.IGNORECASE)
+# A recent span of several hours, days, weeks or months, or of named days: "in the past two
+# months", "over the last 48 hours", "on Wednesday and Thursday".
+_DAYS = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_SPAN = re.compile(r"\b(?:(?:in|over|during|within|for)\s+the\s+(?:past|last|previous)\s+"
+                   r"(?:[\w-]+\s+){0,2}?(?:hours|days|weeks|months|day|week|month)"
+                   r"|(?:on|between)\s+" + _DAYS + r"\s+and\s+" + _DAYS + r")\b", re.IGNORECASE)
+_SPAN_FIRST = frozenset(("past", "last", "previous", "and"))
+# A span in a sentence that calls its figure a toll, or counts it from a start, is the whole
+# event or a part of it: "150 have died over the past two days, and the death toll continues to
+# rise", "2,000 killed since October, most of them in the past month".
+_WHOLE = frozenset(("toll", "tolls", "since"))
 # Victims of a strike, counted by the day it hit.
 _VICTIMS = frozenset(("killed", "injured", "casualties"))
 # Counts split by category: "2,400 destroyed and another 9,100 damaged" is a second category.
@@ -85,14 +96,18 @@ def _same_paragraph(sentences: list[Sentence], claim: Claim, sentence: Sentence)
 
 
 def _has_window(sentence: Sentence) -> bool:
-    """A one-day window that dates the event, not the speaking ('said on TV today' is not)."""
-    if _WINDOW_FIRST.isdisjoint(sentence.words):
+    """A day window, or a recent span of days or weeks, that dates the event, not the speaking
+    ('said on TV today' is not)."""
+    day = not _WINDOW_FIRST.isdisjoint(sentence.words)
+    span = not _SPAN_FIRST.isdisjoint(sentence.words) and _WHOLE.isdisjoint(sentence.words)
+    if not day and not span:
         return False
     if "window" not in sentence.memo:
         text = sentence.text
+        spans = [*(_DAY_WINDOW.finditer(text) if day else ()),
+                 *(_SPAN.finditer(text) if span else ())]
         sentence.memo["window"] = any(
-            not _SPEECH_BEFORE.search(text[max(0, m.start() - 80):m.start()])
-            for m in _DAY_WINDOW.finditer(text))
+            not _SPEECH_BEFORE.search(text[max(0, m.start() - 80):m.start()]) for m in spans)
     return bool(sentence.memo["window"])
 
 

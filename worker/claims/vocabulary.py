@@ -99,6 +99,8 @@ NEUTRAL_SOURCES = (
     "Human Rights Watch", "Institute for the Study of War", "ISW", "think tank", "monitors",
     "monitoring group", "observatory", "World Food Programme", "WFP", "OSCE", "IAEA",
     "Reuters", "Associated Press", "AFP", "witnesses", "analysts", "researchers",
+    "residents", "charity", "aid group", "aid groups", "aid agency", "rescue group",
+    "rescue service", "rescuers", "state media",
 )
 # Cues that count soldiers lost, killed and wounded together: "Russia lost 1,200 troops".
 LOSSES = ("lost", "losses", "loss of", "lose", "losing")
