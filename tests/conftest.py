@@ -53,12 +53,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+def open_engine(url: str) -> Iterator[Engine]:
+    """An engine on a database brought to the newest schema, disposed of afterwards."""
+    engine = make_engine(url)
     create_schema(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    yield from open_engine(database_url)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
-from tests.conftest import Receiver
+from tests.conftest import Receiver, open_engine
 from tests.helpers import Story
 from tests.service_helpers import (
     REDIS_DB,
@@ -41,8 +41,6 @@ from worker.db import (
     DeliveryRecord,
     FeedRecord,
     ItemRecord,
-    create_schema,
-    make_engine,
     session_scope,
 )
 
@@ -94,10 +92,7 @@ def workers() -> Iterator[list[Worker]]:
 
 @pytest.fixture
 def db(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
+    yield from open_engine(postgres_url)
 
 
 def service_env(broker: Broker, database: str, config: Path) -> dict[str, str]:
