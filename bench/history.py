@@ -3,9 +3,9 @@
 For SQLite and PostgreSQL, two databases are filled with synthetic history (items, claims and the
 standing figure of each series, written in bulk: a COPY or one executemany). Then new articles,
 each with claims on existing series, are recorded the way a worker records them
-(`pipeline.record_outcome`: lock the item, store it and its claims, check every series, queue
-alerts), taking turns on the small and the large database so that the machine's noise falls on
-both alike. The ratio is of the median time per article.
+(`pipeline.record_outcome`: store the article and its claims, find the items whose turn it is,
+check their series, queue alerts), taking turns on the small and the large database so that the
+machine's noise falls on both alike. The ratio is of the median time per article.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from tests.helpers import FeedSite, Story, make_context
-from worker import jobs, leases, pipeline
+from worker import jobs, leases, pipeline, store
+from worker.article import Article
+from worker.claims import Claim
 from worker.db import ClaimRecord, FeedRecord, ItemRecord, SeriesRecord, session_scope, utcnow
 from worker.status import read_status
 from worker.store import _update_series
@@ -159,3 +161,50 @@ def test_an_article_whose_worker_keeps_dying_is_given_up(
     with session_scope(engine) as session:
         record = session.get(ItemRecord, item.id)
     assert record is not None and record.status == "failed" and "lost mid-task" in (record.error or "")
+
+
+def _settlements(value: int) -> Claim:
+    return Claim(region="Kursk", metric="settlements", value=value, unit="count", qualifier="exact",
+                 kind="total", actor="Ukraine", sentence=f"Kyiv says it holds {value} settlements.")
+
+
+def _queue(ctx: pipeline.Context, *days: int) -> list[int]:
+    """Pending items published on these days of August 2024, in that order; their ids."""
+    with session_scope(ctx.engine) as session:
+        store.add_items(session, [store.NewItem(key=f"k{day}", source="feed",
+                                                published=datetime(2024, 8, day, tzinfo=UTC))
+                                  for day in days])
+        ids = {i.key: i.id for i in session.exec(select(ItemRecord))}
+    return [ids[f"k{day}"] for day in days]
+
+
+def _read(ctx: pipeline.Context, item_id: int, value: int) -> list[tuple[float, float]]:
+    """What a worker does once it has read an item's claims; the changes that made."""
+    article = Article(key=str(item_id), title="Kursk", text="…", source="feed")
+    changes = pipeline.record_outcome(ctx, item_id, article, [_settlements(value)])
+    assert changes is not None
+    return [(c.old_value, c.new_value) for c in changes]
+
+
+def test_an_article_read_before_an_older_one_waits_for_it(
+        make_watchlist: Callable[..., Watchlist], engine: Engine) -> None:
+    ctx = make_context(make_watchlist(), engine)
+    first, middle, newest = _queue(ctx, 10, 13, 15)
+    assert _read(ctx, first, 60) == []  # the series starts
+    assert _read(ctx, newest, 92) == []  # read early: waits for the article of the 13th
+    with session_scope(engine) as session:
+        assert session.get(ItemRecord, newest).status == "extracted"  # type: ignore[union-attr]
+        assert read_status(session, ctx.watchlist).pending_items == 2
+    assert _read(ctx, middle, 74) == [(60, 74), (74, 92)]
+    assert pipeline.advance(ctx) == []  # nothing is moved on twice
+
+
+def test_an_older_article_that_failed_does_not_hold_the_newer_ones_back(
+        make_watchlist: Callable[..., Watchlist], engine: Engine) -> None:
+    ctx = make_context(make_watchlist(), engine)
+    first, failing, newest = _queue(ctx, 10, 13, 15)
+    _read(ctx, first, 60)
+    assert _read(ctx, newest, 92) == []
+    with session_scope(engine) as session:
+        store.mark_item_failed(session, failing, "HTTP 503", final=False)  # tried again later
+    assert [(c.old_value, c.new_value) for c in pipeline.advance(ctx)] == [(60, 92)]

@@ -15,6 +15,7 @@ from worker import outbox
 from worker.db import ClaimRecord, create_schema, make_engine, session_scope
 from worker.migrate import current_revision, upgrade
 
+HEAD = "0003"  # the newest revision
 OLD_ROWS = [
     "INSERT INTO items (id, key, source, title, summary, status, attempts) "
     "VALUES (1, 'seed:a', 'seeds', 'Kursk report', '', 'done', 0)",
@@ -35,7 +36,7 @@ def test_a_new_database_matches_the_models(database_url: str) -> None:
     engine = make_engine(database_url)
     create_schema(engine)
     with engine.connect() as connection:
-        assert current_revision(connection) == "0002"
+        assert current_revision(connection) == HEAD
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         assert compare_metadata(context, SQLModel.metadata) == []
     engine.dispose()
@@ -64,7 +65,7 @@ def test_a_database_made_before_migrations_existed_is_adopted(database_url: str)
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))
         connection.execute(text(OLD_ROWS[0]))
-    assert upgrade(engine) == (None, "0002")
+    assert upgrade(engine) == (None, HEAD)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT title FROM items")).scalar_one() == "Kursk report"
     engine.dispose()
@@ -75,6 +76,6 @@ def test_db_upgrade_command_says_where_the_schema_went(write_watchlist: Callable
     config = write_watchlist()
     first = claimwatch("db", "upgrade", "--config", str(config), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "from (empty) to 0002" in first.stdout
+    assert f"from (empty) to {HEAD}" in first.stdout
     again = claimwatch("db", "upgrade", "--config", str(config), cwd=tmp_path)
-    assert "already at 0002" in again.stdout
+    assert f"already at {HEAD}" in again.stdout

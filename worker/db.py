@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, event
+from sqlalchemy import Column, DateTime, Engine, Index, Text, UniqueConstraint, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -47,6 +47,8 @@ class ItemRecord(SQLModel, table=True):
     """An article-to-be: a seed file or feed entry, processed once."""
 
     __tablename__ = "items"
+    # The queue in reading order: the first item not yet tried is a lookup, not a scan.
+    __table_args__ = (Index("ix_items_queue", "status", "attempts", "published", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(Text, unique=True, nullable=False))
     source: str = Field(index=True)

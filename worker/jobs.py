@@ -65,14 +65,17 @@ def pending_items(ctx: pipeline.Context, source: str) -> list[int]:
         return store.pending_item_ids(session, source=source, max_attempts=pipeline.MAX_ITEM_ATTEMPTS)
 
 
-def process_item(ctx: pipeline.Context, item_id: int, redelivered: bool = False) -> None:
+def process_item(ctx: pipeline.Context, item_id: int, redelivered: bool = False) -> int:
+    """Process one item; how many changes it (or items that waited for it) made."""
     if redelivered:
         count_lost_attempt(ctx, item_id)
     outcome = pipeline.process_item(ctx, item_id)
     if outcome.error:
         log.warning("item %s failed: %s", item_id, outcome.error)
     elif outcome.article is not None:
-        log.info("item %s: %d claim(s), %d change(s)", item_id, len(outcome.claims), len(outcome.changes))
+        log.info("item %s: %d claim(s); %d change(s) as series moved on", item_id, len(outcome.claims),
+                 len(outcome.changes))
+    return len(outcome.changes)
 
 
 def count_lost_attempt(ctx: pipeline.Context, item_id: int) -> None:

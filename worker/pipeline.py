@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from worker import extract, fetch, notify, outbox, sources, store
 from worker.article import Article
@@ -115,16 +116,24 @@ def _feed_policy(ctx: Context, feed_url: str) -> fetch.FetchPolicy:
 
 
 def process_item(ctx: Context, item_id: int) -> ItemOutcome:
-    """Fetch, extract, find claims, store them and queue alerts for one item, once."""
+    """Fetch, extract and find the claims of one item, once; store them and move on every series
+    whose articles are all read (this one's, and any that waited for it), queueing their alerts.
+
+    Workers run this on many items at once: only the storing step is taken in turns, and it is
+    short."""
     with read_scope(ctx.engine) as session:
         item = session.get(ItemRecord, item_id)
-    if item is None or item.status != "pending":
+    if item is None or item.status in ("done", "failed"):
         return ItemOutcome(item_id)
+    if item.status == "extracted":  # its worker was lost before its series moved on
+        return ItemOutcome(item_id, changes=advance(ctx))
     try:
         article = read_article(ctx, item)
         claims = find_claims(article, ctx.watchlist)
     except Exception as exc:  # any failure of one item is recorded on it, never fatal to the run
-        return _fail(ctx, item, exc)
+        outcome = _fail(ctx, item, exc)
+        outcome.changes = advance(ctx)  # newer items may have been waiting for this one
+        return outcome
     changes = record_outcome(ctx, item_id, article, claims)
     if changes is None:
         return ItemOutcome(item_id)
@@ -133,15 +142,24 @@ def process_item(ctx: Context, item_id: int) -> ItemOutcome:
 
 def record_outcome(ctx: Context, item_id: int, article: Article,
                    claims: list[Claim]) -> list[ChangeRecord] | None:
-    """Store an item's article and claims, check each series for a change and queue the alerts,
-    in one transaction; None when another worker got there first."""
+    """Store an item's article and claims, move series on and queue the alerts, in one
+    transaction; None when another worker got there first."""
     with session_scope(ctx.engine) as session:
-        locked = store.lock_item(session, item_id)
-        if locked is None or locked.status != "pending":
+        if not store.record_extraction(session, item_id, article, claims):
             return None
-        changes = store.record_article(session, locked, article, claims)
-        store.enqueue_deliveries(session, [(c.id, key) for c in changes if c.id is not None
-                                           for key in notify.route(c, ctx.watchlist.notify)])
+        return _advance(ctx, session)
+
+
+def advance(ctx: Context) -> list[ChangeRecord]:
+    """Move series on with every extracted item whose turn it is and queue their alerts."""
+    with session_scope(ctx.engine) as session:
+        return _advance(ctx, session)
+
+
+def _advance(ctx: Context, session: Session) -> list[ChangeRecord]:
+    changes = store.advance_series(session)
+    store.enqueue_deliveries(session, [(c.id, key) for c in changes if c.id is not None
+                                       for key in notify.route(c, ctx.watchlist.notify)])
     return changes
 
 

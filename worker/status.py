@@ -29,7 +29,7 @@ class ServiceStatus:
     feeds: list[FeedStatus]
     undelivered_alerts: int  # outbox rows still to send (backing off, or being sent)
     failed_alerts: int  # outbox rows given up on
-    pending_items: int
+    pending_items: int  # still to read, or read and waiting for an older article
     failed_items: int
 
 
@@ -42,7 +42,7 @@ def read_status(session: Session, watchlist: Watchlist) -> ServiceStatus:
         undelivered_alerts=_count(session, DeliveryRecord,
                                   col(DeliveryRecord.status).in_(("pending", "sending"))),
         failed_alerts=_count(session, DeliveryRecord, col(DeliveryRecord.status) == "failed"),
-        pending_items=_count(session, ItemRecord, col(ItemRecord.status) == "pending"),
+        pending_items=_count(session, ItemRecord, col(ItemRecord.status).in_(("pending", "extracted"))),
         failed_items=_count(session, ItemRecord, col(ItemRecord.status) == "failed"))
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, Update, and_, bindparam, or_, update
+from sqlalchemy import Insert, Select, Table, Update, and_, bindparam, insert, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -96,7 +96,7 @@ def lock_item(session: Session, item_id: int) -> ItemRecord | None:
 
 def mark_item_failed(session: Session, item_id: int, error: str, final: bool) -> None:
     item = lock_item(session, item_id)
-    if item is None or item.status == "done":
+    if item is None or item.status != "pending":
         return
     item.attempts += 1
     item.error = error[:2000]
@@ -105,34 +105,99 @@ def mark_item_failed(session: Session, item_id: int, error: str, final: bool) ->
     session.add(item)
 
 
-def record_article(session: Session, item: ItemRecord, article: Article,
-                   claims: Sequence[Claim]) -> list[ChangeRecord]:
-    """Store an article's claims, update its series and return the changes it makes."""
-    assert item.id is not None
-    item.title, item.url, item.outlet = article.title, article.url or item.url, article.outlet
-    item.published = article.published or item.published
-    item.status, item.error, item.processed_at = "done", None, utcnow()
-    session.add(item)
-    as_of = item.published  # undated articles are ordered by arrival, not by an invented date
+def record_extraction(session: Session, item_id: int, article: Article, claims: Sequence[Claim]) -> bool:
+    """Store a pending item's article and claims and mark it extracted; False when it is no
+    longer pending (another worker got there first). Its series move on later, in date order
+    (`advance_series`). Core statements, not ORM objects: building a dozen ORM rows per article
+    cost more than everything else claimwatch adds to trafilatura."""
+    items = _table(ItemRecord)
+    marked = session.connection().execute(
+        update(items).where(items.c.id == item_id, items.c.status == "pending").values(
+            title=article.title, url=func.coalesce(article.url, items.c.url), outlet=article.outlet,
+            published=func.coalesce(bindparam("published", article.published, type_=UTCDateTime()),
+                                    items.c.published),
+            status="extracted", error=None, processed_at=utcnow()).returning(items.c.published)).first()
+    if marked is None:
+        return False
+    published = marked.published
     standing = standing_claims(claims)
-    records: dict[Claim, ClaimRecord] = {}
-    for claim in dict.fromkeys(claims):
-        record = _claim_record(item.id, claim, as_of, stands=standing.get(
-            (claim.region, claim.metric, claim.actor)) is claim)
-        session.add(record)
-        records[claim] = record
-    session.flush()
-    return _update_series(session, [records[c] for c in standing.values()])
+    rows = [_claim_row(item_id, claim, published, stands=standing.get(
+        (claim.region, claim.metric, claim.actor)) is claim) for claim in dict.fromkeys(claims)]
+    if rows:
+        session.connection().execute(insert(_table(ClaimRecord)), rows)
+    return True
 
 
-def _claim_record(item_id: int, claim: Claim, as_of: datetime | None, stands: bool) -> ClaimRecord:
+def _claim_row(item_id: int, claim: Claim, as_of: datetime | None, stands: bool) -> dict[str, Any]:
+    # undated articles are ordered by arrival, not by an invented date
     dated = datetime(claim.as_of.year, claim.as_of.month, claim.as_of.day, tzinfo=UTC) \
         if claim.as_of else as_of
-    return ClaimRecord(item_id=item_id, region=claim.region, metric=claim.metric,
-                       actor=claim.actor or "", value=claim.value, unit=claim.unit,
-                       qualifier=claim.qualifier, kind=claim.kind, claimant=claim.claimant,
-                       sentence=claim.sentence, as_of=dated, restated=claim.restated,
-                       forecast=claim.forecast, in_title=claim.in_title, stands=stands)
+    return {"item_id": item_id, "region": claim.region, "metric": claim.metric,
+            "actor": claim.actor or "", "value": claim.value, "unit": claim.unit,
+            "qualifier": claim.qualifier, "kind": claim.kind, "claimant": claim.claimant,
+            "sentence": claim.sentence, "as_of": dated, "restated": claim.restated,
+            "forecast": claim.forecast, "in_title": claim.in_title, "stands": stands}
+
+
+def advance_series(session: Session) -> list[ChangeRecord]:
+    """Move the series on with the standing claims of extracted items, oldest item first, mark
+    those items done and return the changes they make.
+
+    Several workers extract articles at once and finish in any order; an item waits here while
+    an older one is still being read, so each series still passes through its figures in date
+    order. Runs under one lock (BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL), so
+    the last worker to finish always sees, and advances, everything that became ready.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(text(
+            "SELECT pg_advisory_xact_lock(hashtext('claimwatch advance ' || current_schema()))"))
+    ready = _ready_items(session)
+    if not ready:
+        return []
+    standing = session.exec(select(ClaimRecord).where(
+        col(ClaimRecord.item_id).in_(ready), col(ClaimRecord.stands))).all()
+    changes = []
+    for item_id in ready:
+        changes += _update_series(session, [c for c in standing if c.item_id == item_id])
+    items = _table(ItemRecord)
+    session.connection().execute(update(items).where(items.c.id.in_(ready)).values(status="done"))
+    return changes
+
+
+def _ready_items(session: Session) -> list[int]:
+    """Extracted items that no item still waiting to be read precedes, oldest first.
+
+    Only items never tried hold others back: one that failed is tried again on a later scan and
+    must not stall every alert until then (a figure it brings late is kept as history)."""
+    items = _table(ItemRecord)
+    extracted = session.connection().execute(
+        select(items.c.id, items.c.published).where(items.c.status == "extracted")).all()
+    if not extracted:
+        return []
+    ordered = sorted(extracted, key=lambda row: _queue_position(row.published, row.id))
+    first_waiting = _first_waiting(session)
+    return [row.id for row in ordered
+            if first_waiting is None or _queue_position(row.published, row.id) < first_waiting]
+
+
+def _queue_position(published: datetime | None, item_id: int) -> tuple[bool, datetime, int]:
+    """The order items are read in: by publication, undated ones last, then as they arrived."""
+    return published is None, published or datetime.min.replace(tzinfo=UTC), item_id
+
+
+def _first_waiting(session: Session) -> tuple[bool, datetime, int] | None:
+    """The queue position of the first item not yet tried, read off the queue index."""
+    items = _table(ItemRecord)
+    fresh = and_(items.c.status == "pending", items.c.attempts == 0)
+    connection = session.connection()
+    published = connection.execute(select(func.min(items.c.published)).where(fresh)).scalar()
+    if published is not None:
+        same = connection.execute(select(func.min(items.c.id)).where(
+            fresh, items.c.published == published)).scalar_one()
+        return _queue_position(published, same)
+    undated = connection.execute(select(func.min(items.c.id)).where(
+        fresh, items.c.published.is_(None))).scalar()
+    return None if undated is None else _queue_position(None, undated)
 
 
 def _update_series(session: Session, claims: Sequence[ClaimRecord]) -> list[ChangeRecord]:

@@ -1,8 +1,9 @@
 """Celery tasks: a thin shell over worker/jobs.py. Messages carry feed URLs and item ids only.
 
 A feed poll, each article and each delivery run is a task of its own. The articles a poll found
-are sent as one chain, oldest first, so a series moves through its figures in date order, with
-the delivery at the end. Every task is acknowledged only once done and is idempotent, and a
+are sent oldest first and run on every worker at once; each then moves on the series whose
+articles are all read, in date order (`pipeline.advance`), and sends a delivery run when that made
+a change. Every task is acknowledged only once done and is idempotent, and a
 database that does not answer makes a task retry with exponential back-off.
 """
 
@@ -13,7 +14,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from celery import chain
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from worker import jobs, pipeline
@@ -43,8 +43,8 @@ def _holder(task: Any) -> str:
 
 
 def _send_items(item_ids: list[int]) -> None:
-    if item_ids:
-        chain(*(process_item.si(i) for i in item_ids), deliver.si()).apply_async()
+    for item_id in item_ids:
+        process_item.delay(item_id)
 
 
 @task(soft_time_limit=jobs.POLL_TIME_LIMIT - 15, time_limit=jobs.POLL_TIME_LIMIT)
@@ -65,9 +65,10 @@ def scan_seeds(self: Any) -> int:
 
 @task(soft_time_limit=150, time_limit=180)
 def process_item(self: Any, item_id: int) -> None:
-    """Fetch, extract, find claims, store them and queue alerts for one item, once."""
+    """Read one item's claims, once; move on the series whose turn it is and send their alerts."""
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-    jobs.process_item(runtime.context(), item_id, redelivered)
+    if jobs.process_item(runtime.context(), item_id, redelivered):
+        deliver.delay()
 
 
 @task(soft_time_limit=150, time_limit=180)
@@ -78,12 +79,13 @@ def deliver(self: Any) -> int:
 
 @task(soft_time_limit=60, time_limit=90)
 def sweep(self: Any) -> int:
-    """Send again what a lost message left pending: idle items, then whatever alerts are due."""
+    """Send again what a lost message left pending: idle items, series a lost worker did not move
+    on, then whatever alerts are due."""
     # Waiting as long as Redis waits before it puts back a message a lost worker held: an item
     # still pending then has no message left, while a long backlog is not sent a second time.
     idle_since = utcnow() - timedelta(seconds=load_settings().visibility_timeout)
     item_ids = jobs.stale_items(runtime.context(), idle_since)
     _send_items(item_ids)
-    if not item_ids:
-        deliver.delay()
+    pipeline.advance(runtime.context())
+    deliver.delay()
     return len(item_ids)
