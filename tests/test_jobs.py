@@ -19,7 +19,7 @@ from worker.article import Article
 from worker.claims import Claim
 from worker.db import ClaimRecord, FeedRecord, ItemRecord, SeriesRecord, session_scope, utcnow
 from worker.status import read_status
-from worker.store import _update_series
+from worker.series import Standing, update_series
 from worker.watchlist import Watchlist
 
 
@@ -108,11 +108,14 @@ def test_two_workers_starting_one_series_at_once_make_one_series(postgres_url: s
                               unit="count", qualifier="exact", kind="total", sentence=str(v))
                   for v in (74, 82)]
         session.add_all(claims)
+        session.flush()
+        figures = [Standing(c.id, c.region, c.metric, c.actor, c.value, c.qualifier, c.as_of)  # type: ignore[arg-type]
+                   for c in claims]
     first, second = Session(engine, expire_on_commit=False), Session(engine, expire_on_commit=False)
-    assert _update_series(first, [claims[0]]) == []  # inserted, not yet committed
+    assert update_series(first.connection(), [figures[0]]) == []  # inserted, not yet committed
     second_pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
     outcome: list[object] = []
-    other = threading.Thread(target=lambda: outcome.append(_try_update(second, claims[1])))
+    other = threading.Thread(target=lambda: outcome.append(_try_update(second, figures[1])))
     other.start()
     _wait_until_blocked(engine, second_pid)
     first.commit()
@@ -127,9 +130,9 @@ def test_two_workers_starting_one_series_at_once_make_one_series(postgres_url: s
     engine.dispose()
 
 
-def _try_update(session: Session, claim: ClaimRecord) -> object:
+def _try_update(session: Session, claim: Standing) -> object:
     try:
-        return _update_series(session, [claim])
+        return update_series(session.connection(), [claim])
     except Exception as exc:  # reported to the test thread
         session.rollback()
         return exc

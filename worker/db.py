@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Index, Text, UniqueConstraint, event
+from sqlalchemy import Column, DateTime, Engine, Index, Insert, Table, Text, UniqueConstraint, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -160,6 +161,19 @@ class LeaseRecord(SQLModel, table=True):
     name: str = Field(sa_column=Column(Text, primary_key=True))
     holder: str = Field(sa_column=Column(Text, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for statements built once and run without the ORM."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def insert_ignoring_duplicates(dialect: str, model: Any) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING, in the dialect of the database it runs on."""
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement: Insert = dialect_insert(model).on_conflict_do_nothing()
+    return statement
 
 
 def make_engine(url: str) -> Engine:

@@ -15,8 +15,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, delete, update
 from sqlmodel import col
 
-from worker.db import LeaseRecord, session_scope, utcnow
-from worker.store import insert_ignoring_duplicates
+from worker.db import LeaseRecord, insert_ignoring_duplicates, session_scope, utcnow
 
 
 def acquire(engine: Engine, name: str, holder: str, ttl: timedelta) -> bool:
@@ -25,7 +24,7 @@ def acquire(engine: Engine, name: str, holder: str, ttl: timedelta) -> bool:
     row = {"name": name, "holder": holder, "expires_at": now + ttl}
     with session_scope(engine) as session:
         # RETURNING, not rowcount: psycopg reports -1 as the rowcount of an upsert
-        insert = insert_ignoring_duplicates(session, LeaseRecord).values(row)
+        insert = insert_ignoring_duplicates(session.get_bind().dialect.name, LeaseRecord).values(row)
         if session.execute(insert.returning(col(LeaseRecord.name))).first() is not None:
             return True
         lapsed = (update(LeaseRecord)

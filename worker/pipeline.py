@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from worker import extract, fetch, notify, outbox, sources, store
+from worker import extract, fetch, notify, outbox, series, sources, store
 from worker.article import Article
 from worker.claims import Claim, find_claims
 from worker.db import ChangeRecord, ItemRecord, read_scope, session_scope, utcnow
@@ -157,7 +157,7 @@ def advance(ctx: Context) -> list[ChangeRecord]:
 
 
 def _advance(ctx: Context, session: Session) -> list[ChangeRecord]:
-    changes = store.advance_series(session)
+    changes = series.advance_series(session)
     store.enqueue_deliveries(session, [(c.id, key) for c in changes if c.id is not None
                                        for key in notify.route(c, ctx.watchlist.notify)])
     return changes

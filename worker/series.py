@@ -1,0 +1,201 @@
+"""Series move on: the standing claims of read articles, oldest article first, judged against the
+standing figure of their series (worker/changes.py); the changes they make.
+
+Several workers read articles at once and finish in any order; an article waits here while an
+older one is still being read, so each series passes through its figures in date order. This runs
+in the one step workers take in turns (BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL),
+so the last worker to finish always sees, and moves on, everything that became ready.
+
+Statements are built once with bind parameters and executed as Core: building ORM objects and
+expressions per article cost more here than the database's own work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Insert, Select, Update, and_, bindparam, func, insert, select, text, update
+from sqlmodel import Session
+
+from worker.changes import Figure, Verdict, judge
+from worker.db import (
+    ChangeRecord,
+    ClaimRecord,
+    ItemRecord,
+    SeriesRecord,
+    UTCDateTime,
+    insert_ignoring_duplicates,
+    table_of,
+    utcnow,
+)
+
+QueuePosition = tuple[bool, datetime, int]
+_ITEMS, _CLAIMS, _SERIES, _CHANGES = (table_of(model) for model in (ItemRecord, ClaimRecord, SeriesRecord,
+                                                                     ChangeRecord))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A claim that stands for its article in its series: what the change check needs of it."""
+
+    id: int
+    region: str
+    metric: str
+    actor: str
+    value: float
+    qualifier: str
+    as_of: datetime | None
+
+
+def advance_series(session: Session) -> list[ChangeRecord]:
+    """Move series on with the standing claims of every extracted item whose turn it is, mark
+    those items done and return the changes they make."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(
+            "SELECT pg_advisory_xact_lock(hashtext('claimwatch advance ' || current_schema()))"))
+    ready = ready_items(connection)
+    if not ready:
+        return []
+    by_item: dict[int, list[Standing]] = {item_id: [] for item_id in ready}
+    for row in connection.execute(_standing_claims(), {"ids": ready}):
+        by_item[row.item_id].append(Standing(row.id, row.region, row.metric, row.actor, row.value,
+                                             row.qualifier, row.as_of))
+    changes = [change for item_id in ready for change in update_series(connection, by_item[item_id])]
+    connection.execute(_mark_done(), {"ids": ready})
+    return changes
+
+
+def ready_items(connection: Connection) -> list[int]:
+    """Extracted items that no item still waiting to be read precedes, oldest first.
+
+    Only items never tried hold others back: one that failed is tried again on a later scan and
+    must not stall every alert until then (a figure it brings late is kept as history)."""
+    extracted = connection.execute(_extracted()).all()
+    if not extracted:
+        return []
+    ordered = sorted(extracted, key=lambda row: queue_position(row.published, row.id))
+    first_waiting = _first_waiting(connection)
+    return [row.id for row in ordered
+            if first_waiting is None or queue_position(row.published, row.id) < first_waiting]
+
+
+def queue_position(published: datetime | None, item_id: int) -> QueuePosition:
+    """The order items are read in: by publication, undated ones last, then as they arrived."""
+    return published is None, published or datetime.min.replace(tzinfo=UTC), item_id
+
+
+def _first_waiting(connection: Connection) -> QueuePosition | None:
+    """The queue position of the first item not yet tried, read off the queue index."""
+    published = connection.execute(_first_waiting_date()).scalar()
+    if published is not None:
+        return queue_position(published, connection.execute(_first_waiting_on(), {"day": published})
+                              .scalar_one())
+    undated = connection.execute(_first_waiting_undated()).scalar()
+    return None if undated is None else queue_position(None, undated)
+
+
+def update_series(connection: Connection, claims: Sequence[Standing]) -> list[ChangeRecord]:
+    """Judge each standing claim of one article against its series and return the changes."""
+    changes = []
+    for claim in claims:
+        key = {"region": claim.region, "metric": claim.metric, "actor": claim.actor}
+        series = connection.execute(_series_for_update(), key).first()
+        if series is None:
+            if _start_series(connection, claim):
+                continue  # the first figure of a series is not a change
+            series = connection.execute(_series_for_update(), key).one()  # another worker started it
+        verdict = judge(Figure(series.value, series.qualifier, series.as_of),
+                        Figure(claim.value, claim.qualifier, claim.as_of))
+        if verdict is Verdict.CHANGE:
+            changes.append(_change(connection, series, claim))
+    return changes
+
+
+def _change(connection: Connection, series: Any, claim: Standing) -> ChangeRecord:
+    """Record the change from the series' standing figure to `claim`, which now stands."""
+    row = {"series_id": series.id, "region": claim.region, "metric": claim.metric, "actor": claim.actor,
+           "old_claim_id": series.claim_id, "new_claim_id": claim.id, "old_value": series.value,
+           "new_value": claim.value, "old_qualifier": series.qualifier, "new_qualifier": claim.qualifier,
+           "revision": claim.value < series.value, "created_at": utcnow()}
+    change_id = connection.execute(_insert_change(), row).scalar_one()
+    connection.execute(_move_series(), {"series_id": series.id, "new_claim_id": claim.id,
+                                        "new_value": claim.value, "new_qualifier": claim.qualifier,
+                                        "new_as_of": claim.as_of})
+    return ChangeRecord(id=change_id, **row)
+
+
+def _start_series(connection: Connection, claim: Standing) -> bool:
+    """Start the series with this claim unless it exists; False when another worker won the race.
+
+    A plain INSERT would fail on the unique key when two workers start the same series at once
+    (PostgreSQL waits for the first to commit, then reports the conflict); this one does nothing.
+    RETURNING, not rowcount: psycopg reports -1 as the rowcount of this insert.
+    """
+    row = {"region": claim.region, "metric": claim.metric, "actor": claim.actor, "claim_id": claim.id,
+           "value": claim.value, "qualifier": claim.qualifier, "as_of": claim.as_of}
+    return connection.execute(_insert_series(connection.dialect.name), row).first() is not None
+
+
+@cache
+def _extracted() -> Select[Any]:
+    return select(_ITEMS.c.id, _ITEMS.c.published).where(_ITEMS.c.status == "extracted")
+
+
+_FRESH = and_(_ITEMS.c.status == "pending", _ITEMS.c.attempts == 0)
+
+
+@cache
+def _first_waiting_date() -> Select[Any]:
+    return select(func.min(_ITEMS.c.published)).where(_FRESH)
+
+
+@cache
+def _first_waiting_on() -> Select[Any]:
+    return select(func.min(_ITEMS.c.id)).where(_FRESH, _ITEMS.c.published == bindparam("day"))
+
+
+@cache
+def _first_waiting_undated() -> Select[Any]:
+    return select(func.min(_ITEMS.c.id)).where(_FRESH, _ITEMS.c.published.is_(None))
+
+
+@cache
+def _standing_claims() -> Select[Any]:
+    c = _CLAIMS.c
+    return select(c.id, c.item_id, c.region, c.metric, c.actor, c.value, c.qualifier, c.as_of).where(
+        c.item_id.in_(bindparam("ids", expanding=True)), c.stands.is_(True)).order_by(c.id)
+
+
+@cache
+def _mark_done() -> Update:
+    return update(_ITEMS).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True))).values(status="done")
+
+
+@cache
+def _series_for_update() -> Select[Any]:
+    s = _SERIES.c
+    return select(_SERIES).where(s.region == bindparam("region"), s.metric == bindparam("metric"),
+                                 s.actor == bindparam("actor")).with_for_update()
+
+
+@cache
+def _insert_series(dialect: str) -> Insert:
+    return insert_ignoring_duplicates(dialect, _SERIES).returning(_SERIES.c.id)
+
+
+@cache
+def _insert_change() -> Insert:
+    return insert(_CHANGES).returning(_CHANGES.c.id)
+
+
+@cache
+def _move_series() -> Update:
+    s = _SERIES.c
+    return update(_SERIES).where(s.id == bindparam("series_id")).values(
+        claim_id=bindparam("new_claim_id"), value=bindparam("new_value"),
+        qualifier=bindparam("new_qualifier"), as_of=bindparam("new_as_of", type_=UTCDateTime()))
