@@ -5,7 +5,9 @@
 - `Pipeline`: claimwatch in one process: `pipeline.run_once` (poll, fetch, extract, claims,
   store, changes, deliver).
 - `Workers`: claimwatch as a deployment runs it: one process polls the feed and hands item ids
-  to N worker processes that each run `pipeline.process_item`, then alerts are delivered.
+  to N worker processes that each run `pipeline.process_item`; it delivers the alerts made so far
+  every second meanwhile (in a deployment, delivery tasks run between articles), and what is left
+  once every item is done.
 - `Floor`: trafilatura alone (claimwatch's call) on the round's pages already in memory, and
   claim finding on what it extracted, each timed on its own.
 
@@ -36,6 +38,7 @@ from worker.fetch import make_client
 from worker.watchlist import Watchlist
 
 MAX_ITEM_ATTEMPTS = pipeline.MAX_ITEM_ATTEMPTS
+DELIVER_EVERY = 1.0  # seconds: alerts go out while the workers read, as they do in a deployment
 
 
 def bench_watchlist(feed_urls: list[str], database: str) -> Watchlist:
@@ -155,11 +158,15 @@ class Workers:
         for item_id in pending:
             self.tasks.put(item_id)
         errors = []
+        delivered = time.perf_counter()
         for _ in pending:
             _kind, (pid, error, rss, worker_cpu) = self.done.get(timeout=600)
             self.worker_rss[pid], self.worker_cpu[pid] = rss, worker_cpu
             if error:
                 errors.append(error)
+            if time.perf_counter() - delivered > DELIVER_EVERY:  # as delivery tasks run between items
+                pipeline.deliver(self.ctx, respect_backoff=False)
+                delivered = time.perf_counter()
         processed = time.perf_counter()
         pipeline.deliver(self.ctx, respect_backoff=False)
         end = time.perf_counter()

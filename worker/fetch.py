@@ -142,6 +142,8 @@ def check_address(url: str, policy: FetchPolicy) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"{url}: only http and https URLs are fetched")
+    if parts.hostname == policy.trusted_host:
+        return  # any address of it may be fetched: no need to resolve it before each request
     try:
         checked_addresses(parts.hostname, parts.port or 443, policy.addresses)
     except FetchError as exc:

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from worker import extract, fetch, notify, outbox, series, sources, store
 from worker.article import Article
 from worker.claims import Claim, find_claims
-from worker.db import ChangeRecord, ItemRecord, read_scope, session_scope, utcnow
+from worker.db import ChangeRecord, ItemRecord, read_connection, read_scope, session_scope, utcnow
 from worker.errors import ClaimwatchError, ExtractError, FetchError
 from worker.http_guard import RateLimited
 from worker.watchlist import Feed, Watchlist
@@ -82,8 +82,8 @@ def discover_seeds(ctx: Context) -> int:
 
 def poll_feed(ctx: Context, feed: Feed) -> int:
     """Fetch a feed with conditional GET and queue its new entries; returns how many are new."""
-    with read_scope(ctx.engine) as session:
-        conditional = store.conditional_headers(session, feed.url)
+    with read_connection(ctx.engine) as connection:
+        conditional = store.conditional_headers(connection, feed.url)
     now = utcnow()
     try:
         fetched = fetch.fetch_url(ctx.client, feed.url, _feed_policy(ctx, feed.url), conditional)
@@ -98,15 +98,18 @@ def poll_feed(ctx: Context, feed: Feed) -> int:
                 record.next_due_at = max(record.next_due_at, exc.until)
             session.add(record)
         raise
+    if fetched.not_modified:  # most polls: one UPDATE on a plain connection
+        with ctx.engine.begin() as connection:
+            store.record_poll_success(connection, feed.url, now, now + feed.every, 0, None)
+        return 0
     with session_scope(ctx.engine) as session:
         known = store.known_keys(session, [e.key for e in entries])
         unseen = [e for e in entries if e.key not in known]
         added = store.add_items(session, [
             store.NewItem(key=e.key, source=feed.url, url=e.link, title=e.title,
                           summary=e.summary, published=e.published) for e in unseen])
-        validators = None if fetched.not_modified else (fetched.headers.get("etag"),
-                                                        fetched.headers.get("last-modified"))
-        store.record_poll_success(session, feed.url, now, now + feed.every, added, validators)
+        validators = (fetched.headers.get("etag"), fetched.headers.get("last-modified"))
+        store.record_poll_success(session.connection(), feed.url, now, now + feed.every, added, validators)
     return added
 
 
@@ -121,8 +124,8 @@ def process_item(ctx: Context, item_id: int) -> ItemOutcome:
 
     Workers run this on many items at once: only the storing step is taken in turns, and it is
     short."""
-    with read_scope(ctx.engine) as session:
-        item = session.get(ItemRecord, item_id)
+    with read_connection(ctx.engine) as connection:
+        item = store.read_item(connection, item_id)
     if item is None or item.status in ("done", "failed"):
         return ItemOutcome(item_id)
     if item.status == "extracted":  # its worker was lost before its series moved on

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Update, bindparam, insert, update
+from sqlalchemy import Connection, Select, Update, bindparam, insert, update
 from sqlmodel import Session, col, func, select
 
 from worker.article import Article
@@ -79,6 +79,19 @@ def pending_item_ids(session: Session, source: str | None = None, max_attempts: 
         query = query.where(touched < idle_since)
     query = query.order_by(col(ItemRecord.published).asc().nulls_last(), col(ItemRecord.id))
     return [i for i in session.exec(query) if i is not None]
+
+
+def read_item(connection: Connection, item_id: int) -> ItemRecord | None:
+    """The item, read with one prepared statement: every article task starts here."""
+    row = connection.execute(_item_query(), {"item_id": item_id}).first()
+    return None if row is None else ItemRecord(**row._mapping)
+
+
+@cache
+def _item_query() -> Select[Any]:
+    items = table_of(ItemRecord)
+    query: Select[Any] = items.select().where(items.c.id == bindparam("item_id"))
+    return query
 
 
 def lock_item(session: Session, item_id: int) -> ItemRecord | None:
@@ -154,26 +167,26 @@ def feed_record(session: Session, url: str) -> FeedRecord:
     return session.get(FeedRecord, url) or FeedRecord(url=url)
 
 
-def conditional_headers(session: Session, url: str) -> dict[str, str]:
+def conditional_headers(connection: Connection, url: str) -> dict[str, str]:
     """If-None-Match and If-Modified-Since from the feed's last successful answer."""
-    row = session.connection().execute(_validators_query(), {"feed_url": url}).first()
+    row = connection.execute(_validators_query(), {"feed_url": url}).first()
     if row is None:
         return {}
     return {k: v for k, v in (("If-None-Match", row.etag), ("If-Modified-Since", row.last_modified)) if v}
 
 
-def record_poll_success(session: Session, url: str, now: datetime, next_due: datetime, added: int,
+def record_poll_success(connection: Connection, url: str, now: datetime, next_due: datetime, added: int,
                         validators: tuple[str | None, str | None] | None) -> None:
     """Times and counters of a successful poll and, when the feed was read, its new ETag and
     Last-Modified. Most polls are answered 304, so this is one prepared UPDATE (an INSERT only on
-    a feed's first poll): building an ORM statement per poll cost more than the HTTP request."""
+    a feed's first poll) on a plain connection: an ORM statement, or even an ORM session, per poll
+    cost more than the HTTP request."""
     params = {"feed_url": url, "now": now, "next_due": next_due, "added": added}
     if validators is not None:
         params["etag"], params["last_modified"] = validators
-    connection = session.connection()
     if connection.execute(_poll_update(validators is not None), params).rowcount == 0:
         etag, last_modified = validators or (None, None)  # a feed's first poll
-        session.execute(insert_ignoring_duplicates(_dialect(session), FeedRecord).values(
+        connection.execute(insert_ignoring_duplicates(connection.dialect.name, FeedRecord).values(
             url=url, etag=etag, last_modified=last_modified, last_poll_at=now, last_success_at=now,
             failures=0, next_due_at=next_due, items_seen=added))
 
