@@ -35,6 +35,7 @@ from worker import extract, fetch, notify, pipeline, store
 from worker.claims import find_claims
 from worker.db import ClaimRecord, ItemRecord, create_schema, make_engine, session_scope
 from worker.fetch import make_client
+from worker.runtime import settle_process
 from worker.watchlist import Watchlist
 
 MAX_ITEM_ATTEMPTS = pipeline.MAX_ITEM_ATTEMPTS
@@ -126,6 +127,7 @@ def _work(tasks: Any, done: Any, feed_url: str, database: str, warm_urls: list[s
     """A worker process: process item ids from `tasks` until None, report each on `done`."""
     ctx = pipeline_context([feed_url], database, create=False)
     warm_up(ctx.client, warm_urls, ctx.watchlist)
+    settle_process()  # as a Celery worker process does when it starts
     done.put(("ready", (os.getpid(), time.process_time())))
     while (item_id := tasks.get()) is not None:
         outcome = pipeline.process_item(ctx, item_id)

@@ -15,7 +15,7 @@ from worker import outbox
 from worker.db import ClaimRecord, create_schema, make_engine, session_scope
 from worker.migrate import current_revision, upgrade
 
-HEAD = "0003"  # the newest revision
+HEAD = "0004"  # the newest revision
 OLD_ROWS = [
     "INSERT INTO items (id, key, source, title, summary, status, attempts) "
     "VALUES (1, 'seed:a', 'seeds', 'Kursk report', '', 'done', 0)",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import select
 
 from tests.conftest import Receiver
@@ -134,6 +135,35 @@ def test_digest_sends_one_message_per_interval(
     assert outbox.deliver_pending(engine, watchlist.notify, send, now=T0 + timedelta(minutes=59)) == 0
     assert outbox.deliver_pending(engine, watchlist.notify, send, now=T0 + timedelta(hours=1)) == 2
     assert len(send.sent) == 2 and send.sent[1][1].title.endswith("(+1 more)")
+
+
+def test_a_digest_targets_last_sending_is_read_through_an_index(
+        make_watchlist: Callable[..., Watchlist], engine: Engine, receiver: Receiver) -> None:
+    """Every delivery run asks it, and the outbox keeps every row it sent: a scan would grow
+    without end (the query is caught as it runs and its plan read; PostgreSQL is told to avoid
+    scans, as it would on a large table)."""
+    watchlist = make_watchlist(notify=[{"url": receiver.url(), "digest": "1h"}])
+    queue(engine, watchlist, new=92)
+    asked: list[tuple[str, Any]] = []
+
+    def catch(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "max(deliveries.sent_at)" in statement:
+            asked.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", catch)
+    try:
+        outbox.deliver_pending(engine, watchlist.notify, Recorder(), now=T0)
+    finally:
+        event.remove(engine, "before_cursor_execute", catch)
+    assert asked, "the digest's last sending time was not looked up"
+    statement, parameters = asked[0]
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+        else:
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    assert "ix_deliveries_last_sent" in " ".join(str(row[-1]) for row in plan)
 
 
 def test_quiet_hours_hold_alerts_until_they_end(

@@ -14,7 +14,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import beat_init, celeryd_init, worker_process_init
 
-from worker.runtime import Runtime
+from worker.runtime import Runtime, settle_process
 from worker.settings import Settings, load_settings
 
 EMBEDDED_BROKER = "filesystem://localhost/"  # kombu warns about a URL without a host
@@ -83,10 +83,11 @@ def _prepare_broker(**_: Any) -> None:
     make_broker_folders(load_settings())
 
 
-def _fresh_connections(**_: Any) -> None:
+def _new_worker_process(**_: Any) -> None:
     runtime.reset()
+    settle_process()
 
 
 celeryd_init.connect(_prepare_broker, weak=False)
 beat_init.connect(_prepare_broker, weak=False)
-worker_process_init.connect(_fresh_connections, weak=False)
+worker_process_init.connect(_new_worker_process, weak=False)

@@ -178,7 +178,7 @@ def changes(config: ConfigOption = None, json_out: JsonOption = False) -> None:
         engine = open_database(load_config(config))
     with session_scope(engine) as session:
         records = session.exec(select(ChangeRecord).order_by(col(ChangeRecord.id))).all()
-        alerts = notify.load_alerts(session, [c.id for c in records if c.id is not None])
+        alerts = notify.load_alerts(session.connection(), [c.id for c in records if c.id is not None])
     if json_out:
         for change in records:
             assert change.id is not None

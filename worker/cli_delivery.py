@@ -34,7 +34,7 @@ def deliveries(ctx: typer.Context, config: ConfigOption = None, json_out: JsonOp
     targets = notify.targets_by_key(watchlist.notify)
     with session_scope(engine) as session:
         rows = outbox.unsent(session)
-        alerts = notify.load_alerts(session, [r.change_id for r in rows])
+        alerts = notify.load_alerts(session.connection(), [r.change_id for r in rows])
     records = [_row_json(r, alert_title(alerts[r.change_id]), notify.display_name(r.target, targets))
                for r in rows]
     if json_out:

@@ -137,7 +137,8 @@ class DeliveryRecord(SQLModel, table=True):
     """
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("change_id", "target"),)
+    __table_args__ = (UniqueConstraint("change_id", "target"),
+                      Index("ix_deliveries_last_sent", "target", "status", "sent_at"))
     id: int | None = Field(default=None, primary_key=True)
     change_id: int = Field(foreign_key="changes.id", index=True)
     target: str

@@ -135,7 +135,9 @@ def alert_body(alert: Alert, markdown: bool) -> str:
 def format_message(alerts: Sequence[Alert], markdown: bool, title_template: str | None = None,
                    body_template: str | None = None) -> Message:
     """One message for one or more alerts (a digest): templates where the target gives them."""
-    context = template_context(alerts, markdown)
+    # Built only for templates: escaping every field of a long digest is most of this call's cost.
+    templated = title_template is not None or body_template is not None
+    context = template_context(alerts, markdown) if templated else {}
     if title_template is not None:
         title = clean(_compile(title_template).render(context), 250)
     else:

@@ -9,11 +9,13 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, Select, bindparam, select
 
-from worker.db import ChangeRecord, ClaimRecord, ItemRecord
+from worker.db import ChangeRecord, ClaimRecord, ItemRecord, table_of
 from worker.message import Alert, Message, Side, format_message
 from worker.watchlist import NotifyTarget
 
@@ -117,22 +119,39 @@ def message_for(target: NotifyTarget | None, alerts: Sequence[Alert]) -> Message
         return format_message(alerts, markdown)
 
 
-def load_alerts(session: Session, change_ids: Sequence[int]) -> dict[int, Alert]:
-    changes = session.exec(select(ChangeRecord).where(col(ChangeRecord.id).in_(change_ids))).all()
-    claim_ids = {c.old_claim_id for c in changes} | {c.new_claim_id for c in changes}
-    claims = {c.id: c for c in session.exec(
-        select(ClaimRecord).where(col(ClaimRecord.id).in_(claim_ids)))}
-    items = {i.id: i for i in session.exec(select(ItemRecord).where(
-        col(ItemRecord.id).in_({c.item_id for c in claims.values()})))}
+def load_alerts(connection: Connection, change_ids: Sequence[int]) -> dict[int, Alert]:
+    """The alerts of these changes, both figures with their sentences and sources."""
+    ids = list(dict.fromkeys(change_ids))
+    alerts = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        for row in connection.execute(_alerts_query(), {"ids": ids[start:start + _IDS_PER_QUERY]}):
+            alerts[row.id] = Alert(row.region, row.metric, row.actor or None, _side(row, "old"),
+                                   _side(row, "new"), row.revision)
+    return alerts
 
-    def side(claim_id: int) -> Side:
-        claim = claims[claim_id]
-        item = items[claim.item_id]
-        return Side(claim.value, claim.qualifier, claim.sentence, item.title, item.outlet,
-                    item.url, item.published)
 
-    return {c.id: Alert(c.region, c.metric, c.actor or None, side(c.old_claim_id),
-                        side(c.new_claim_id), c.revision) for c in changes if c.id is not None}
+_IDS_PER_QUERY = 500  # well under every database's limit on bound parameters
+_SIDE_FIELDS = ("value", "qualifier", "sentence", "title", "outlet", "url", "published")  # Side's, in order
+_CLAIM_FIELDS = {"value", "qualifier", "sentence"}  # the rest are the item's
+
+
+def _side(row: Row[Any], side: str) -> Side:
+    return Side(*(row._mapping[f"{side}_{name}"] for name in _SIDE_FIELDS))
+
+
+@cache
+def _alerts_query() -> Select[Any]:
+    """Each change with the claim and item of its old and of its new figure, in one query."""
+    changes = table_of(ChangeRecord)
+    columns: list[Any] = [changes.c[name] for name in ("id", "region", "metric", "actor", "revision")]
+    joined: Any = changes
+    for side in ("old", "new"):
+        claim, item = table_of(ClaimRecord).alias(f"{side}_claim"), table_of(ItemRecord).alias(f"{side}_item")
+        joined = joined.join(claim, claim.c.id == changes.c[f"{side}_claim_id"]).join(
+            item, item.c.id == claim.c.item_id)
+        columns += [(claim.c if name in _CLAIM_FIELDS else item.c)[name].label(f"{side}_{name}")
+                    for name in _SIDE_FIELDS]
+    return select(*columns).select_from(joined).where(changes.c.id.in_(bindparam("ids", expanding=True)))
 
 
 Sender = Callable[[str, Message], str | None]  # (target key, message) → error or None

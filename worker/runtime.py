@@ -7,6 +7,7 @@ once per process, after any fork.
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,13 @@ class Runtime:
         """Forget connections inherited through fork: a child makes its own."""
         self._engine = None
         self._client = None
+
+
+def settle_process() -> None:
+    """For a worker process that has loaded what it keeps for life (modules, settings): the
+    garbage collector stops walking those objects. Each full collection walked all of them while
+    trafilatura's garbage triggered one every hundred or so articles: about 2% of a worker's time."""
+    gc.freeze()
 
 
 def _log_alert(text: str) -> None:

@@ -12,13 +12,25 @@ expressions per article cost more here than the database's own work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select, Update, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlmodel import Session
 
 from worker.changes import Figure, Verdict, judge
@@ -91,46 +103,84 @@ def queue_position(published: datetime | None, item_id: int) -> QueuePosition:
 
 def _first_waiting(connection: Connection) -> QueuePosition | None:
     """The queue position of the first item not yet tried, read off the queue index."""
-    published = connection.execute(_first_waiting_date()).scalar()
-    if published is not None:
-        return queue_position(published, connection.execute(_first_waiting_on(), {"day": published})
-                              .scalar_one())
+    dated = connection.execute(_first_waiting_dated()).first()
+    if dated is not None:
+        return queue_position(dated.published, dated.id)
     undated = connection.execute(_first_waiting_undated()).scalar()
     return None if undated is None else queue_position(None, undated)
 
 
 def update_series(connection: Connection, claims: Sequence[Standing]) -> list[ChangeRecord]:
-    """Judge each standing claim of one article against its series and return the changes."""
-    changes = []
+    """Judge standing claims, in order, against the standing figures of their series; record the
+    changes and move the series on. The series are read in one query and written once each."""
+    if not claims:
+        return []
+    keys = set(map(_key, claims))
+    regions = sorted({region for region, _metric, _actor in keys})
+    series = {_key(row): _Series(row.id, row.claim_id, row.value, row.qualifier, row.as_of)
+              for row in connection.execute(_series_for_update(), {"regions": regions}) if _key(row) in keys}
+    rows, moved = [], {}
+    now = utcnow()
     for claim in claims:
-        key = {"region": claim.region, "metric": claim.metric, "actor": claim.actor}
-        series = connection.execute(_series_for_update(), key).first()
-        if series is None:
-            if _start_series(connection, claim):
+        key = _key(claim)
+        standing = series.get(key)
+        if standing is None:
+            started = _start_series(connection, claim)
+            if started is not None:
+                series[key] = _Series(started, claim.id, claim.value, claim.qualifier, claim.as_of)
                 continue  # the first figure of a series is not a change
-            series = connection.execute(_series_for_update(), key).one()  # another worker started it
-        verdict = judge(Figure(series.value, series.qualifier, series.as_of),
+            standing = series[key] = _read_series(connection, key)  # another worker started it
+        verdict = judge(Figure(standing.value, standing.qualifier, standing.as_of),
                         Figure(claim.value, claim.qualifier, claim.as_of))
         if verdict is Verdict.CHANGE:
-            changes.append(_change(connection, series, claim))
-    return changes
+            rows.append(_change_row(standing, claim, now))
+            series[key] = moved[standing.id] = _Series(standing.id, claim.id, claim.value, claim.qualifier,
+                                                       claim.as_of)
+    return _record_changes(connection, rows, moved.values())
 
 
-def _change(connection: Connection, series: Any, claim: Standing) -> ChangeRecord:
-    """Record the change from the series' standing figure to `claim`, which now stands."""
-    row = {"series_id": series.id, "region": claim.region, "metric": claim.metric, "actor": claim.actor,
-           "old_claim_id": series.claim_id, "new_claim_id": claim.id, "old_value": series.value,
-           "new_value": claim.value, "old_qualifier": series.qualifier, "new_qualifier": claim.qualifier,
-           "revision": claim.value < series.value, "created_at": utcnow()}
-    change_id = connection.execute(_insert_change(), row).scalar_one()
-    connection.execute(_move_series(), {"series_id": series.id, "new_claim_id": claim.id,
-                                        "new_value": claim.value, "new_qualifier": claim.qualifier,
-                                        "new_as_of": claim.as_of})
-    return ChangeRecord(id=change_id, **row)
+@dataclass(frozen=True)
+class _Series:
+    """A series' standing figure as this step sees it."""
+
+    id: int
+    claim_id: int
+    value: float
+    qualifier: str
+    as_of: datetime | None
 
 
-def _start_series(connection: Connection, claim: Standing) -> bool:
-    """Start the series with this claim unless it exists; False when another worker won the race.
+def _key(claim: Any) -> tuple[str, str, str]:
+    return claim.region, claim.metric, claim.actor
+
+
+def _read_series(connection: Connection, key: tuple[str, str, str]) -> _Series:
+    row = next(r for r in connection.execute(_series_for_update(), {"regions": [key[0]]}) if _key(r) == key)
+    return _Series(row.id, row.claim_id, row.value, row.qualifier, row.as_of)
+
+
+def _change_row(series: _Series, claim: Standing, now: datetime) -> dict[str, Any]:
+    return {"series_id": series.id, "region": claim.region, "metric": claim.metric, "actor": claim.actor,
+            "old_claim_id": series.claim_id, "new_claim_id": claim.id, "old_value": series.value,
+            "new_value": claim.value, "old_qualifier": series.qualifier, "new_qualifier": claim.qualifier,
+            "revision": claim.value < series.value, "created_at": now}
+
+
+def _record_changes(connection: Connection, rows: list[dict[str, Any]],
+                    moved: Iterable[_Series]) -> list[ChangeRecord]:
+    """The changes inserted in one statement, each moved series updated once to where it ends."""
+    if not rows:
+        return []
+    # One INSERT for all rows; RETURNING order is not promised, but each change has its own new claim.
+    ids = {row.new_claim_id: row.id for row in connection.execute(_insert_change(), rows)}
+    connection.execute(_move_series(), [{"series_id": s.id, "new_claim_id": s.claim_id, "new_value": s.value,
+                                         "new_qualifier": s.qualifier, "new_as_of": s.as_of} for s in moved])
+    return [ChangeRecord(id=ids[row["new_claim_id"]], **row) for row in rows]
+
+
+def _start_series(connection: Connection, claim: Standing) -> int | None:
+    """Start the series with this claim unless it exists: its id, or None when another worker won
+    the race.
 
     A plain INSERT would fail on the unique key when two workers start the same series at once
     (PostgreSQL waits for the first to commit, then reports the conflict); this one does nothing.
@@ -138,7 +188,8 @@ def _start_series(connection: Connection, claim: Standing) -> bool:
     """
     row = {"region": claim.region, "metric": claim.metric, "actor": claim.actor, "claim_id": claim.id,
            "value": claim.value, "qualifier": claim.qualifier, "as_of": claim.as_of}
-    return connection.execute(_insert_series(connection.dialect.name), row).first() is not None
+    started = connection.execute(_insert_series(connection.dialect.name), row).first()
+    return None if started is None else int(started.id)
 
 
 @cache
@@ -150,13 +201,10 @@ _FRESH = and_(_ITEMS.c.status == "pending", _ITEMS.c.attempts == 0)
 
 
 @cache
-def _first_waiting_date() -> Select[Any]:
-    return select(func.min(_ITEMS.c.published)).where(_FRESH)
-
-
-@cache
-def _first_waiting_on() -> Select[Any]:
-    return select(func.min(_ITEMS.c.id)).where(_FRESH, _ITEMS.c.published == bindparam("day"))
+def _first_waiting_dated() -> Select[Any]:
+    # The index's own order (status, attempts, published, id): the first entry is the answer.
+    return (select(_ITEMS.c.published, _ITEMS.c.id).where(_FRESH, _ITEMS.c.published.is_not(None))
+            .order_by(_ITEMS.c.published, _ITEMS.c.id).limit(1))
 
 
 @cache
@@ -179,8 +227,9 @@ def _mark_done() -> Update:
 @cache
 def _series_for_update() -> Select[Any]:
     s = _SERIES.c
-    return select(_SERIES).where(s.region == bindparam("region"), s.metric == bindparam("metric"),
-                                 s.actor == bindparam("actor")).with_for_update()
+    # By region alone: the unique key's first column, so an index search on both databases (SQLite
+    # scans for a list of whole keys); a region has a handful of series.
+    return select(_SERIES).where(s.region.in_(bindparam("regions", expanding=True))).with_for_update()
 
 
 @cache
@@ -190,7 +239,7 @@ def _insert_series(dialect: str) -> Insert:
 
 @cache
 def _insert_change() -> Insert:
-    return insert(_CHANGES).returning(_CHANGES.c.id)
+    return insert(_CHANGES).returning(_CHANGES.c.id, _CHANGES.c.new_claim_id)
 
 
 @cache
