@@ -8,8 +8,11 @@
   to N worker processes that each run `pipeline.process_item`; it delivers the alerts made so far
   every second meanwhile (in a deployment, delivery tasks run between articles), and what is left
   once every item is done.
-- `Floor`: trafilatura alone (claimwatch's call) on the round's pages already in memory, and
-  claim finding on what it extracted, each timed on its own.
+
+`Pipeline` also times, call by call, the two steps that are not claimwatch's own plumbing:
+trafilatura's extraction (claimwatch's call, on the page already in memory) and claim finding.
+Their sums are the floor (what no tool that reads pages avoids) and the cost of claims next to
+it, measured on the very calls the pipeline made rather than in a pass of their own.
 
 Every contender builds its process's state in `__init__` and warms up (imports, first
 extraction, first connection) before any round, as a long-running worker would be.
@@ -20,8 +23,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import feedparser
 import httpx
@@ -39,6 +43,8 @@ from worker.runtime import settle_process
 from worker.watchlist import Watchlist
 
 MAX_ITEM_ATTEMPTS = pipeline.MAX_ITEM_ATTEMPTS
+P = ParamSpec("P")
+T = TypeVar("T")
 DELIVER_EVERY = 1.0  # seconds: alerts go out while the workers read, as they do in a deployment
 
 
@@ -98,14 +104,20 @@ class Pipeline:
     def __init__(self, feed_url: str, database: str, warm_urls: list[str]) -> None:
         self.ctx = pipeline_context([feed_url], database)
         warm_up(self.ctx.client, warm_urls, self.ctx.watchlist)
+        self.clock = StepClock()
+        # Only this child process's references are replaced: the calls are the pipeline's own.
+        extract.article_from_page = self.clock.timed("extract", extract.article_from_page)
+        pipeline.find_claims = self.clock.timed("claims", find_claims)  # type: ignore[attr-defined]
 
     def round(self) -> dict[str, Any]:
+        self.clock.reset()
         start, cpu = time.perf_counter(), time.process_time()
         report = pipeline.run_once(self.ctx)
         seconds = time.perf_counter() - start
         errors = [o.error for o in report.outcomes if o.error] + report.feed_errors
         return {"seconds": seconds, "items": len(report.outcomes) - len(errors), "errors": errors[:5],
-                "changes": len(report.changes), "rss": peak_rss_mb(), "cpu": time.process_time() - cpu}
+                "changes": len(report.changes), "rss": peak_rss_mb(), "cpu": time.process_time() - cpu,
+                "claims": sum(len(o.claims) for o in report.outcomes), **self.clock.totals()}
 
     def totals(self) -> dict[str, int]:
         return stored_totals(self.ctx)
@@ -113,6 +125,32 @@ class Pipeline:
     def close(self) -> None:
         self.ctx.client.close()
         self.ctx.engine.dispose()
+
+
+class StepClock:
+    """Seconds and calls of named steps, summed over a round."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def timed(self, name: str, step: Callable[P, T]) -> Callable[P, T]:
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            start = time.perf_counter()
+            try:
+                return step(*args, **kwargs)
+            finally:
+                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+                self.calls[name] = self.calls.get(name, 0) + 1
+        return run
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.calls.clear()
+
+    def totals(self) -> dict[str, float | int]:
+        return {**{f"{name}_seconds": s for name, s in self.seconds.items()},
+                **{f"{name}_calls": n for name, n in self.calls.items()}}
 
 
 def stored_totals(ctx: pipeline.Context) -> dict[str, int]:
@@ -194,35 +232,6 @@ class Workers:
         self.finish()
         self.ctx.client.close()
         self.ctx.engine.dispose()
-
-
-class Floor:
-    def __init__(self, feed_url: str, warm_urls: list[str]) -> None:
-        self.feed_url = feed_url
-        self.client = httpx.Client(timeout=30)
-        self.watchlist = bench_watchlist([], "sqlite://")
-        self.seen: set[str] = set()
-        warm_up(self.client, warm_urls, self.watchlist)
-
-    def round(self) -> dict[str, Any]:
-        entries = feedparser.parse(self.client.get(self.feed_url).content).entries
-        pages = [(e.link, self.client.get(e.link).content) for e in entries if e.link not in self.seen]
-        self.seen.update(link for link, _ in pages)
-        extracting = finding = 0.0
-        claims = 0
-        for url, content in pages:
-            start = time.perf_counter()
-            article = extract.article_from_page(content, url, url, self.feed_url)
-            middle = time.perf_counter()
-            if article is not None:
-                claims += len(find_claims(article, self.watchlist))
-            extracting += middle - start
-            finding += time.perf_counter() - middle
-        return {"seconds": extracting, "claims_seconds": finding, "items": len(pages),
-                "claims": claims, "rss": peak_rss_mb()}
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def database_in(folder: Path, name: str) -> str:

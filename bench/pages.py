@@ -71,7 +71,8 @@ def vary_numbers(text: str, copy: int) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """Copy `copy` of a corpus article as published by feed `feed`."""
+    """Copy `copy` of a corpus article as published by feed `feed`. What a page holds depends on
+    the copy alone: copy k is the same work on every feed, so runs on different feeds compare."""
 
     feed: str
     copy: int
@@ -79,7 +80,7 @@ class Entry:
     @property
     def source(self) -> Source:
         sources = load_sources()
-        return sources[(self.copy + zlib.crc32(self.feed.encode())) % len(sources)]
+        return sources[self.copy % len(sources)]
 
     @property
     def path(self) -> str:
@@ -116,7 +117,7 @@ def _item_xml(base: str, feed: str, copy: int) -> str:
 
 def page_html(entry: Entry) -> bytes:
     """A whole news page for `entry`, between MIN_PAGE and MAX_PAGE bytes."""
-    rng = random.Random(zlib.crc32(f"{entry.feed}/{entry.copy}".encode()))
+    rng = random.Random(zlib.crc32(f"copy {entry.copy}".encode()))
     target = rng.randint(MIN_PAGE, MAX_PAGE)
     title = html.escape(entry.title)
     body = "".join(f"<p>{html.escape(vary_numbers(p, entry.copy))}</p>\n"

@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -46,6 +47,7 @@ from worker.db import (
 )
 
 QueuePosition = tuple[bool, datetime, int]
+Key = tuple[str, str, str]  # region, metric, actor ("" for none): a series' unique key
 _ITEMS, _CLAIMS, _SERIES, _CHANGES = (table_of(model) for model in (ItemRecord, ClaimRecord, SeriesRecord,
                                                                      ChangeRecord))
 
@@ -112,13 +114,10 @@ def _first_waiting(connection: Connection) -> QueuePosition | None:
 
 def update_series(connection: Connection, claims: Sequence[Standing]) -> list[ChangeRecord]:
     """Judge standing claims, in order, against the standing figures of their series; record the
-    changes and move the series on. The series are read in one query and written once each."""
+    changes and move the series on. Series are read eight keys a query and written once each."""
     if not claims:
         return []
-    keys = set(map(_key, claims))
-    regions = sorted({region for region, _metric, _actor in keys})
-    series = {_key(row): _Series(row.id, row.claim_id, row.value, row.qualifier, row.as_of)
-              for row in connection.execute(_series_for_update(), {"regions": regions}) if _key(row) in keys}
+    series = _read_series(connection, list(dict.fromkeys(map(_key, claims))))
     rows, moved = [], {}
     now = utcnow()
     for claim in claims:
@@ -129,7 +128,7 @@ def update_series(connection: Connection, claims: Sequence[Standing]) -> list[Ch
             if started is not None:
                 series[key] = _Series(started, claim.id, claim.value, claim.qualifier, claim.as_of)
                 continue  # the first figure of a series is not a change
-            standing = series[key] = _read_series(connection, key)  # another worker started it
+            standing = series[key] = _read_series(connection, [key])[key]  # another worker started it
         verdict = judge(Figure(standing.value, standing.qualifier, standing.as_of),
                         Figure(claim.value, claim.qualifier, claim.as_of))
         if verdict is Verdict.CHANGE:
@@ -150,13 +149,20 @@ class _Series:
     as_of: datetime | None
 
 
-def _key(claim: Any) -> tuple[str, str, str]:
+def _key(claim: Any) -> Key:
     return claim.region, claim.metric, claim.actor
 
 
-def _read_series(connection: Connection, key: tuple[str, str, str]) -> _Series:
-    row = next(r for r in connection.execute(_series_for_update(), {"regions": [key[0]]}) if _key(r) == key)
-    return _Series(row.id, row.claim_id, row.value, row.qualifier, row.as_of)
+def _read_series(connection: Connection, keys: Sequence[Key]) -> dict[Key, _Series]:
+    """The series of these keys that exist, locked, a few keys a query."""
+    found = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start:start + _KEYS_PER_QUERY]
+        values = {f"{name}_{i}": value for i, key in enumerate(chunk)
+                  for name, value in zip(_KEY, key, strict=True)}
+        for row in connection.execute(_series_for_update(len(chunk)), values):
+            found[_key(row)] = _Series(row.id, row.claim_id, row.value, row.qualifier, row.as_of)
+    return found
 
 
 def _change_row(series: _Series, claim: Standing, now: datetime) -> dict[str, Any]:
@@ -224,12 +230,17 @@ def _mark_done() -> Update:
     return update(_ITEMS).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True))).values(status="done")
 
 
+_KEY = ("region", "metric", "actor")
+_KEYS_PER_QUERY = 8  # statements for 1 to 8 keys, each built once
+
+
 @cache
-def _series_for_update() -> Select[Any]:
-    s = _SERIES.c
-    # By region alone: the unique key's first column, so an index search on both databases (SQLite
-    # scans for a list of whole keys); a region has a handful of series.
-    return select(_SERIES).where(s.region.in_(bindparam("regions", expanding=True))).with_for_update()
+def _series_for_update(keys: int) -> Select[Any]:
+    # An OR of whole-key equalities: each an index search of the unique key on both databases.
+    # SQLite scans the table for a row-value IN list, and by region alone a query would read
+    # every series of the region (all its metrics and actors).
+    return select(_SERIES).where(or_(*(and_(*(_SERIES.c[name] == bindparam(f"{name}_{i}") for name in _KEY))
+                                       for i in range(keys)))).with_for_update()
 
 
 @cache
