@@ -30,7 +30,7 @@ def queue_hostile_change(engine: Engine, watchlist: Watchlist) -> None:
     change_id = record_change(engine, sentence=HOSTILE)
     with session_scope(engine) as session:
         record = session.get_one(ChangeRecord, change_id)
-        enqueue_deliveries(session, [(change_id, k) for k in notify.route(record, watchlist.notify)])
+        enqueue_deliveries(session.connection(), [(change_id, k) for k in notify.route(record, watchlist.notify)])
 
 
 @pytest.mark.parametrize("scheme", ["json", "form"])

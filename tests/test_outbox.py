@@ -28,7 +28,7 @@ def queue(engine: Engine, watchlist: Watchlist, **change: object) -> int:
     with session_scope(engine) as session:
         record = session.get(ChangeRecord, change_id)
         assert record is not None
-        enqueue_deliveries(session, [(change_id, k) for k in notify.route(record, watchlist.notify)])
+        enqueue_deliveries(session.connection(), [(change_id, k) for k in notify.route(record, watchlist.notify)])
     return change_id
 
 

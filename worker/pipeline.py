@@ -15,8 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Connection, Engine
 
 from worker import extract, fetch, notify, outbox, series, sources, store
 from worker.article import Article
@@ -147,21 +146,21 @@ def record_outcome(ctx: Context, item_id: int, article: Article,
                    claims: list[Claim]) -> list[ChangeRecord] | None:
     """Store an item's article and claims, move series on and queue the alerts, in one
     transaction; None when another worker got there first."""
-    with session_scope(ctx.engine) as session:
-        if not store.record_extraction(session, item_id, article, claims):
+    with ctx.engine.begin() as connection:
+        if not store.record_extraction(connection, item_id, article, claims):
             return None
-        return _advance(ctx, session)
+        return _advance(ctx, connection)
 
 
 def advance(ctx: Context) -> list[ChangeRecord]:
     """Move series on with every extracted item whose turn it is and queue their alerts."""
-    with session_scope(ctx.engine) as session:
-        return _advance(ctx, session)
+    with ctx.engine.begin() as connection:
+        return _advance(ctx, connection)
 
 
-def _advance(ctx: Context, session: Session) -> list[ChangeRecord]:
-    changes = series.advance_series(session)
-    store.enqueue_deliveries(session, [(c.id, key) for c in changes if c.id is not None
+def _advance(ctx: Context, connection: Connection) -> list[ChangeRecord]:
+    changes = series.advance_series(connection)
+    store.enqueue_deliveries(connection, [(c.id, key) for c in changes if c.id is not None
                                        for key in notify.route(c, ctx.watchlist.notify)])
     return changes
 

@@ -32,7 +32,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlmodel import Session
 
 from worker.changes import Figure, Verdict, judge
 from worker.db import (
@@ -65,10 +64,9 @@ class Standing:
     as_of: datetime | None
 
 
-def advance_series(session: Session) -> list[ChangeRecord]:
+def advance_series(connection: Connection) -> list[ChangeRecord]:
     """Move series on with the standing claims of every extracted item whose turn it is, mark
     those items done and return the changes they make."""
-    connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text(
             "SELECT pg_advisory_xact_lock(hashtext('claimwatch advance ' || current_schema()))"))

@@ -110,12 +110,13 @@ def mark_item_failed(session: Session, item_id: int, error: str, final: bool) ->
     session.add(item)
 
 
-def record_extraction(session: Session, item_id: int, article: Article, claims: Sequence[Claim]) -> bool:
+def record_extraction(connection: Connection, item_id: int, article: Article,
+                      claims: Sequence[Claim]) -> bool:
     """Store a pending item's article and claims and mark it extracted; False when it is no
     longer pending (another worker got there first). Its series move on in date order
     (worker/series.py). Core statements, not ORM objects: building a dozen ORM rows per article
     cost more than everything else claimwatch adds to trafilatura."""
-    marked = session.connection().execute(_mark_extracted(), {
+    marked = connection.execute(_mark_extracted(), {
         "item_id": item_id, "new_title": article.title, "new_url": article.url,
         "new_outlet": article.outlet, "new_published": article.published, "now": utcnow()}).first()
     if marked is None:
@@ -125,7 +126,7 @@ def record_extraction(session: Session, item_id: int, article: Article, claims: 
     rows = [_claim_row(item_id, claim, published, stands=standing.get(
         (claim.region, claim.metric, claim.actor)) is claim) for claim in dict.fromkeys(claims)]
     if rows:
-        session.connection().execute(insert(table_of(ClaimRecord)), rows)
+        connection.execute(insert(table_of(ClaimRecord)), rows)
     return True
 
 
@@ -154,13 +155,13 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def enqueue_deliveries(session: Session, pairs: Iterable[tuple[int, str]]) -> None:
+def enqueue_deliveries(connection: Connection, pairs: Iterable[tuple[int, str]]) -> None:
     """Outbox rows for (change id, target key) pairs, once each."""
     rows = [{"change_id": change_id, "target": target, "status": "pending", "attempts": 0}
             for change_id, target in pairs]
     if rows:
-        deliveries = insert_ignoring_duplicates(_dialect(session), table_of(DeliveryRecord))
-        session.connection().execute(deliveries, rows)
+        deliveries = insert_ignoring_duplicates(connection.dialect.name, table_of(DeliveryRecord))
+        connection.execute(deliveries, rows)
 
 
 def feed_record(session: Session, url: str) -> FeedRecord:
