@@ -124,15 +124,14 @@ def update_series(connection: Connection, claims: Sequence[Standing]) -> list[Ch
         if standing is None:
             started = _start_series(connection, claim)
             if started is not None:
-                series[key] = _Series(started, claim.id, claim.value, claim.qualifier, claim.as_of)
+                series[key] = _Series.held_by(started, claim)
                 continue  # the first figure of a series is not a change
             standing = series[key] = _read_series(connection, [key])[key]  # another worker started it
         verdict = judge(Figure(standing.value, standing.qualifier, standing.as_of),
                         Figure(claim.value, claim.qualifier, claim.as_of))
         if verdict is Verdict.CHANGE:
             rows.append(_change_row(standing, claim, now))
-            series[key] = moved[standing.id] = _Series(standing.id, claim.id, claim.value, claim.qualifier,
-                                                       claim.as_of)
+            series[key] = moved[standing.id] = _Series.held_by(standing.id, claim)
     return _record_changes(connection, rows, moved.values())
 
 
@@ -145,6 +144,11 @@ class _Series:
     value: float
     qualifier: str
     as_of: datetime | None
+
+    @classmethod
+    def held_by(cls, series_id: int, claim: Standing) -> _Series:
+        """The series once `claim` stands in it."""
+        return cls(series_id, claim.id, claim.value, claim.qualifier, claim.as_of)
 
 
 def _key(claim: Any) -> Key:
